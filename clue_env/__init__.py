@@ -1,0 +1,53 @@
+"""Temporal Clue puzzles behind a Gymnasium text environment.
+
+    import gymnasium as gym, clue_env
+    env = gym.make("TemporalClue-v0", variant="temporal", difficulty="easy")
+    prompt, info = env.reset(seed=0)
+    _, reward, terminated, truncated, info = env.step("A. Miss Scarlet\\nB. ...")
+"""
+
+from gymnasium.envs.registration import register, registry
+
+from .case import Case
+from .clues import Clue, clue_text, holds
+from .dataset import DatasetError, load_tasks, options_from_prompt
+from .generate import generate_puzzle
+from .grading import Grade, Grader, grade
+from .layout import Layout
+from .night import Night
+from .puzzle import Puzzle, Task
+from .sizes import MAIN_QUESTIONS, Difficulty, Levels, Sizes
+from .theme import CLASSIC, Room, Theme
+from .variant import Variant
+
+ENV_ID = "TemporalClue-v0"
+
+if ENV_ID not in registry:
+    register(id=ENV_ID, entry_point="clue_env.env:TemporalClueEnv")
+
+__all__ = [
+    "CLASSIC",
+    "ENV_ID",
+    "MAIN_QUESTIONS",
+    "Case",
+    "Clue",
+    "DatasetError",
+    "Difficulty",
+    "Grade",
+    "Grader",
+    "Layout",
+    "Levels",
+    "Night",
+    "Puzzle",
+    "Room",
+    "Sizes",
+    "Task",
+    "Theme",
+    "Variant",
+    "clue_text",
+    "generate_puzzle",
+    "grade",
+    "holds",
+    "load_tasks",
+    "options_from_prompt",
+]

@@ -1,0 +1,161 @@
+"""The plugin manager: built-ins, installed entry points, and error isolation.
+
+The manager is the project's one global. A plugin that fails to import, raises in its
+hook or returns bad data is reported (``plugin_errors``) under its name and skipped; the
+other plugins keep working. Set ``CLUE_DISABLE_PLUGINS=name1,name2`` to block plugins.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+from . import hookspecs
+
+if TYPE_CHECKING:
+    from clue_env.variant import Variant
+
+ENTRY_POINT_GROUP = "clue"
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (("builtin", "clue_env.builtin_variants"),)
+DISABLE_ENV = "CLUE_DISABLE_PLUGINS"
+
+
+@dataclass(frozen=True)
+class PluginError:
+    plugin: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"plugin {self.plugin!r}: {self.message}"
+
+
+@dataclass(frozen=True)
+class VariantEntry:
+    variant: Variant
+    plugin: str
+
+
+class _State:
+    def __init__(self) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.errors: list[PluginError] = []
+        self.variants: dict[str, VariantEntry] | None = None
+
+
+_lock = threading.Lock()
+_state: _State | None = None
+
+
+def _describe(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def _load(state: _State) -> None:
+    blocked = {n.strip() for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()}
+    for name in blocked:
+        state.pm.set_blocked(name)
+    for name, module_name in BUILTIN_PLUGINS:
+        if name in blocked:
+            continue
+        state.pm.register(importlib.import_module(module_name), name=name)
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if ep.name in blocked or state.pm.has_plugin(ep.name):
+            continue
+        try:
+            plugin = ep.load()
+        except Exception as err:  # a broken plugin must not take the others down
+            state.errors.append(PluginError(ep.name, f"failed to import {ep.value!r}: {_describe(err)}"))
+            continue
+        try:
+            state.pm.register(plugin, name=ep.name)
+        except Exception as err:
+            state.errors.append(PluginError(ep.name, f"could not be registered: {_describe(err)}"))
+
+
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The plugin manager, with built-ins and installed plugins loaded on first use."""
+    global _state
+    with _lock:
+        if _state is None:
+            state = _State()
+            _load(state)
+            _state = state
+        return _state.pm
+
+
+def reset_plugin_manager() -> None:
+    """Forget loaded plugins (tests; after installing a plugin in a running process)."""
+    global _state
+    with _lock:
+        _state = None
+
+
+def _call_each(hook_name: str) -> list[tuple[str, Any]]:
+    """Call a hook on each plugin separately, so one plugin's failure stays its own."""
+    pm = get_plugin_manager()
+    assert _state is not None
+    out = []
+    for impl in getattr(pm.hook, hook_name).get_hookimpls():
+        name = pm.get_name(impl.plugin) or repr(impl.plugin)
+        try:
+            out.append((name, impl.function()))
+        except Exception as err:
+            _state.errors.append(PluginError(name, f"{hook_name}() raised {_describe(err)}"))
+    return out
+
+
+def variants() -> dict[str, VariantEntry]:
+    """Every variant on offer, by name, with the plugin that offers it."""
+    from clue_env.variant import Variant
+
+    get_plugin_manager()
+    assert _state is not None
+    with _lock:
+        if _state.variants is not None:
+            return dict(_state.variants)
+    found: dict[str, VariantEntry] = {}
+    for plugin, result in _call_each("clue_variants"):
+        if not isinstance(result, (list, tuple)):
+            _state.errors.append(PluginError(plugin, f"clue_variants() must return a list of Variant, got {type(result).__name__}"))
+            continue
+        for item in result:
+            if not isinstance(item, Variant):
+                _state.errors.append(PluginError(plugin, f"clue_variants() returned {type(item).__name__} {item!r:.60}, not a clue_env.Variant"))
+                continue
+            if item.name in found:
+                _state.errors.append(
+                    PluginError(plugin, f"variant {item.name!r} is already offered by plugin {found[item.name].plugin!r}; skipped")
+                )
+                continue
+            found[item.name] = VariantEntry(item, plugin)
+    with _lock:
+        _state.variants = found
+    return dict(found)
+
+
+def get_variant(name: str) -> Variant:
+    """The variant called ``name``; a clear error listing the known ones otherwise."""
+    table = variants()
+    if name in table:
+        return table[name].variant
+    known = ", ".join(sorted(table)) or "none"
+    hint = ""
+    broken = [e for e in plugin_errors()]
+    if broken:
+        hint = " (some plugins failed to load: " + "; ".join(str(e) for e in broken) + ")"
+    raise ValueError(f"unknown variant {name!r}; known variants: {known}{hint}")
+
+
+def plugin_errors() -> list[PluginError]:
+    """Problems met while loading plugins and calling their hooks."""
+    variants()
+    assert _state is not None
+    return list(_state.errors)
