@@ -1,0 +1,1 @@
+"""An example third-party variant package for Temporal Clue Gym."""
