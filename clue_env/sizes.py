@@ -137,6 +137,7 @@ class Difficulty:
     motive_chance: float = 1.0
     bonus_questions: Span = (2, 2)
     ask_chance: float = 1.0
+    ask: tuple[str, ...] = MAIN_QUESTIONS
     pin: Pin = "night"
     minutes_per_step: tuple[int, ...] = (60,)
     spread: float = 1.0
@@ -166,6 +167,7 @@ class Difficulty:
             self.times[0],
             motives,
             self.bonus_questions[0],
+            ask=self.ask,
             pin=self.pin,
             minutes_per_step=self.minutes_per_step[0],
         )
@@ -197,7 +199,9 @@ class Difficulty:
             else:
                 motives = suspects
         ask = tuple(
-            q for q in MAIN_QUESTIONS if q == "who" or q == "where" or rng.random() < self.ask_chance
+            q
+            for q in MAIN_QUESTIONS
+            if q in self.ask and (q in ("who", "where") or self.ask_chance >= 1.0 or rng.random() < self.ask_chance)
         )
         step = int(self.minutes_per_step[int(rng.integers(len(self.minutes_per_step)))])
         return Sizes(suspects, weapons, rooms, times, motives, bonus, ask, self.pin, step)
@@ -219,6 +223,7 @@ def fixed(name: str, sizes: Sizes, description: str = "") -> Difficulty:
         motives=motives,
         shared_motives=(sizes.motives,) * 2 if motives == "shared" else (2, 4),
         bonus_questions=(sizes.bonus_questions,) * 2,
+        ask=tuple(sizes.ask),
         pin=sizes.pin,
         minutes_per_step=(sizes.minutes_per_step,),
     )

@@ -103,7 +103,11 @@ def _call_each(hook_name: str) -> list[tuple[str, Any]]:
     pm = get_plugin_manager()
     assert _state is not None
     out = []
-    for impl in getattr(pm.hook, hook_name).get_hookimpls():
+    # Registration order (built-ins first), not pluggy's call order: a plugin must not
+    # get ahead of the built-ins (and win a name clash) by marking its hook trylast.
+    order = {id(plugin): i for i, (_, plugin) in enumerate(pm.list_name_plugin()) if plugin is not None}
+    impls = sorted(getattr(pm.hook, hook_name).get_hookimpls(), key=lambda impl: order.get(id(impl.plugin), len(order)))
+    for impl in impls:
         name = pm.get_name(impl.plugin) or repr(impl.plugin)
         try:
             out.append((name, impl.function()))
