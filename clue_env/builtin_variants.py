@@ -31,17 +31,19 @@ TEMPORAL = Variant(
             ),
             Difficulty(
                 "benchmark",
-                "the size profile of the original 64-puzzle validation set (2-10 suspects, 2-16 rooms, 1-11 times)",
+                "the size profile of the original 64-puzzle validation set: 2-10 suspects, 2-16 rooms, 1-9 times, ~24 clues",
                 (2, 10),
                 (2, 8),
                 (2, 16),
-                (1, 11),
+                (1, 9),
                 "any",
-                motive_chance=0.8,
-                bonus_questions=(1, 5),
-                ask_chance=0.75,
-                minutes_per_step=(60, 60, 60, 30, 15),
-                spread=0.3,
+                bonus_questions=(2, 3),
+                tiers=(
+                    (0.28, Difficulty("b-small", "", (2, 2), (2, 2), (2, 2), (1, 4), "unique", motive_chance=0.5, bonus_questions=(2, 3), ask_chance=0.5)),
+                    (0.2, Difficulty("b-mid", "", (3, 6), (2, 6), (3, 9), (1, 5), "any", motive_chance=0.9, bonus_questions=(2, 3), ask_chance=0.7, minutes_per_step=(60, 60, 30), spread=0.4)),
+                    (0.25, Difficulty("b-large", "", (7, 8), (4, 8), (9, 14), (1, 6), "any", motive_chance=0.75, bonus_questions=(2, 3), ask_chance=0.7, minutes_per_step=(60, 60, 30), spread=0.5)),
+                    (0.27, Difficulty("b-xl", "", (9, 10), (5, 8), (10, 16), (1, 9), "any", motive_chance=0.85, bonus_questions=(2, 3), ask_chance=0.7, minutes_per_step=(60, 60, 15), spread=0.5)),
+                ),
             ),
             Difficulty(
                 "largest", "every name in the theme: 10 suspects, 8 weapons, 17 rooms, 12 times", (10, 10), (8, 8), (17, 17), (12, 12), "unique", bonus_questions=(3, 3)

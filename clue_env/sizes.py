@@ -123,7 +123,9 @@ class Difficulty:
 
     Every size is drawn from its inclusive span. ``spread`` couples them: 0 draws one
     common scale for all spans (small puzzles are small in every way, large ones large),
-    1 draws each span on its own.
+    1 draws each span on its own. A level with ``tiers`` is a mixture: each puzzle first
+    picks a tier (by weight) and draws its sizes from that tier; its own spans then only
+    state the overall bounds.
     """
 
     name: str
@@ -141,6 +143,7 @@ class Difficulty:
     pin: Pin = "night"
     minutes_per_step: tuple[int, ...] = (60,)
     spread: float = 1.0
+    tiers: tuple[tuple[float, Difficulty], ...] = ()
 
     def __post_init__(self) -> None:
         for span_name in ("suspects", "weapons", "rooms", "times", "shared_motives", "bonus_questions"):
@@ -148,6 +151,10 @@ class Difficulty:
             if not (isinstance(lo, int) and isinstance(hi, int) and lo <= hi):
                 raise ValueError(f"difficulty {self.name!r}: bad {span_name} span {(lo, hi)}")
         # Validate the extremes once, so a bad level fails when it is defined.
+        if self.tiers:
+            weights = [w for w, _ in self.tiers]
+            if any(w <= 0 for w in weights):
+                raise ValueError(f"difficulty {self.name!r}: tier weights must be positive, got {weights}")
         self.fixed_or_none()
         Sizes(self.suspects[1], self.weapons[1], self.rooms[1], self.times[1])
         Sizes(self.suspects[0], self.weapons[0], self.rooms[0], self.times[0])
@@ -155,6 +162,8 @@ class Difficulty:
     def fixed_or_none(self) -> Sizes | None:
         """The one ``Sizes`` this level always gives, or None if it varies."""
         spans = (self.suspects, self.weapons, self.rooms, self.times, self.bonus_questions)
+        if self.tiers:
+            return None
         if any(lo != hi for lo, hi in spans) or self.motives in ("shared", "any"):
             return None
         if self.motive_chance not in (0.0, 1.0) or self.ask_chance != 1.0 or len(self.minutes_per_step) != 1:
@@ -174,6 +183,10 @@ class Difficulty:
 
     def sample(self, rng: np.random.Generator) -> Sizes:
         """Draw one puzzle's sizes."""
+        if self.tiers:
+            weights = np.array([w for w, _ in self.tiers], dtype=float)
+            tier = self.tiers[int(rng.choice(len(self.tiers), p=weights / weights.sum()))][1]
+            return replace(tier, pin=self.pin).sample(rng)
         scale = rng.random()
 
         def draw(span: Span) -> int:

@@ -114,3 +114,22 @@ def test_worker_count_does_not_change_output():
     one = [json.dumps(r) for r in generate_records(TEMPORAL, "easy", list(range(6)), workers=1)]
     two = [json.dumps(r) for r in generate_records(TEMPORAL, "easy", list(range(6)), workers=2)]
     assert one == two
+
+
+@pytest.mark.slow
+def test_benchmark_level_reproduces_the_original_size_profile(val_json):
+    """The original's 64 puzzles: prompts 1,268-10,560 chars (median 3,408), 3-100 clues
+    (median 24), 4-8 questions. 64 puzzles of our "benchmark" level land in the same ranges."""
+    import statistics
+
+    lengths, clues, questions = [], [], []
+    for seed in range(64):
+        p = generate_puzzle(TEMPORAL, "benchmark", seed)
+        lengths.append(len(p.render()))
+        clues.append(len(p.clues))
+        questions.append(len(p.questions))
+    assert 2_800 <= statistics.median(lengths) <= 4_200
+    assert 900 <= min(lengths) and max(lengths) <= 11_000
+    assert 18 <= statistics.median(clues) <= 30
+    assert max(clues) >= 50
+    assert min(questions) >= 4 and max(questions) <= 8
