@@ -29,14 +29,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import gymnasium as gym  # noqa: E402
-import numpy  # noqa: E402
-import ortools  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
+import gymnasium as gym
+import numpy
+import ortools
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-import clue_env  # noqa: E402,F401  (registers TemporalClue-v0)
-from clue_env.puzzle import Task  # noqa: E402
+import clue_env  # noqa: F401  (registers TemporalClue-v0)
+from clue_env.env import TemporalClueEnv
+from clue_env.puzzle import Task
 
 VAL = ROOT.parent / "shared" / "anchors" / "temporal-clue" / "val.json"
 ERR = Console(stderr=True)
@@ -44,8 +45,13 @@ ERR = Console(stderr=True)
 
 def progress() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=ERR, transient=True, disable=not ERR.is_terminal,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=ERR,
+        transient=True,
+        disable=not ERR.is_terminal,
     )
 
 
@@ -56,10 +62,14 @@ def machine_facts() -> list[str]:
         usable = os.cpu_count()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     return [
-        f"machine: {platform.machine()} {platform.system()}, cpu_count {os.cpu_count()}, usable cpus {usable}, "
-        f"load average at start {load}",
-        f"python {platform.python_version()}, ortools {ortools.__version__}, gymnasium {gym.__version__}, "
-        f"numpy {numpy.__version__}",
+        (
+            f"machine: {platform.machine()} {platform.system()}, cpu_count {os.cpu_count()}, usable cpus {usable}, "
+            f"load average at start {load}"
+        ),
+        (
+            f"python {platform.python_version()}, ortools {ortools.__version__}, gymnasium {gym.__version__}, "
+            f"numpy {numpy.__version__}"
+        ),
         f"command: {shlex.join(['python', *sys.argv])}",
     ]
 
@@ -95,13 +105,20 @@ def play(env: gym.Env, episodes: int, desc: str, reset_kwargs=None, window: int 
             if i % 64 == 0:
                 bar.update(task_id, completed=i + 1)
         elapsed = time.perf_counter() - start
-    return {"episodes": episodes, "seconds": elapsed, "rate": episodes / elapsed, "reward": reward / episodes,
-            "windows": windows}
+    return {
+        "episodes": episodes,
+        "seconds": elapsed,
+        "rate": episodes / elapsed,
+        "reward": reward / episodes,
+        "windows": windows,
+    }
 
 
 def fmt_row(name: str, res: dict, note: str = "") -> str:
-    return (f"{name:<44}{res['episodes']:>9,}{res['seconds']:>9.2f}{res['rate']:>12,.0f}"
-            f"{1e6 / res['rate']:>11,.0f}{res['reward']:>8.3f}  {note}")
+    return (
+        f"{name:<44}{res['episodes']:>9,}{res['seconds']:>9.2f}{res['rate']:>12,.0f}"
+        f"{1e6 / res['rate']:>11,.0f}{res['reward']:>8.3f}  {note}"
+    )
 
 
 def main() -> None:
@@ -123,13 +140,13 @@ def main() -> None:
     if VAL.exists():
         for label, make in (
             ("(a) val.json, gym.make", lambda: gym.make("TemporalClue-v0", dataset=str(VAL))),
-            ("(a) val.json, bare TemporalClueEnv", lambda: clue_env.env.TemporalClueEnv(dataset=str(VAL))),
+            ("(a) val.json, bare TemporalClueEnv", lambda: TemporalClueEnv(dataset=str(VAL))),
         ):
             env = make()
             n = len(env.unwrapped._tasks)
             env.reset(seed=0, options={"index": 0})
             env.step("A. nobody")  # the env checker's first-call work stays out of the timing
-            res = play(env, file_episodes, label, lambda i: {"options": {"index": i % n}})
+            res = play(env, file_episodes, label, lambda i, n=n: {"options": {"index": i % n}})
             rows.append(fmt_row(label, res, f"{n} puzzles cycled"))
             env.close()
     else:
@@ -138,7 +155,9 @@ def main() -> None:
     # (b) prefetched pool
     for workers in args.workers:
         label = f"(b) {args.variant}, prefetch={pool}, workers={workers}"
-        env = gym.make("TemporalClue-v0", variant=args.variant, difficulty=args.difficulty, prefetch=pool, workers=workers)
+        env = gym.make(
+            "TemporalClue-v0", variant=args.variant, difficulty=args.difficulty, prefetch=pool, workers=workers
+        )
         prefetcher = env.unwrapped._prefetcher
         start = time.perf_counter()
         env.reset(seed=0)  # starts the pool on seeds derived from 0
@@ -151,10 +170,17 @@ def main() -> None:
         env.step(answer_for(env.unwrapped.task, True))
         window = max(1, pool // 8)
         res = play(env, pool, label, window=window)
-        spread = f"windows of {window}: min {min(res['windows']):,.0f}/s, max {max(res['windows']):,.0f}/s" if res["windows"] else ""
+        w = res["windows"]
+        spread = (
+            f"windows of {window}: min {min(w):,.0f}/s, median {statistics.median(w):,.0f}/s, max {max(w):,.0f}/s"
+            if w
+            else ""
+        )
         rows.append(fmt_row(label, res, spread))
-        notes.append(f"(b) workers={workers}: pool of {pool} filled in {fill:.1f} s ({(pool + 1) / fill:.1f} puzzles/s "
-                     "generated, spawn start-up included)")
+        notes.append(
+            f"(b) workers={workers}: pool of {pool} filled in {fill:.1f} s ({(pool + 1) / fill:.1f} puzzles/s "
+            "generated, spawn start-up included)"
+        )
         env.close()
 
     # (c) no prefetch

@@ -34,16 +34,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy  # noqa: E402
-import ortools  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
+import itertools
 
-from clue_env.batch import generate_records  # noqa: E402
-from clue_env.builtin_variants import CLASSIC_GAME, TEMPORAL, TINY  # noqa: E402
-from clue_env.generate import generate_puzzle  # noqa: E402
-from clue_env.selection import SelectionStats  # noqa: E402
-from clue_env.sizes import MAIN_QUESTIONS, Sizes  # noqa: E402
+import numpy
+import ortools
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from clue_env.batch import generate_records
+from clue_env.builtin_variants import CLASSIC_GAME, TEMPORAL, TINY
+from clue_env.generate import generate_puzzle
+from clue_env.selection import SelectionStats
+from clue_env.sizes import MAIN_QUESTIONS, Sizes
 
 VAL = ROOT.parent / "shared" / "anchors" / "temporal-clue" / "val.json"
 ORIGINAL_MEDIAN_S = 310.0
@@ -66,8 +68,13 @@ THROUGHPUT_LEVELS = [
 
 def progress() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=ERR, transient=True, disable=not ERR.is_terminal,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=ERR,
+        transient=True,
+        disable=not ERR.is_terminal,
     )
 
 
@@ -78,11 +85,19 @@ def machine_facts() -> list[str]:
         usable = os.cpu_count()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     return [
-        f"machine: {platform.machine()} {platform.system()}, cpu_count {os.cpu_count()}, usable cpus {usable}, "
-        f"load average at start {load}",
+        (
+            f"machine: {platform.machine()} {platform.system()}, cpu_count {os.cpu_count()}, usable cpus {usable}, "
+            f"load average at start {load}"
+        ),
         f"python {platform.python_version()}, ortools {ortools.__version__}, numpy {numpy.__version__}",
         f"command: {shlex.join(['python', *sys.argv])}",
     ]
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished (reaped) children."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -108,6 +123,7 @@ def timed_puzzle(variant, difficulty, seed: int) -> tuple[float, int, int, Sizes
 
 def bench_hard(count: int) -> list[str]:
     secs, clues, solves = [], [], []
+    wall0, cpu0 = time.perf_counter(), cpu_seconds()
     with progress() as bar:
         task = bar.add_task("(a) temporal/hard", total=count)
         for seed in range(count):
@@ -116,22 +132,31 @@ def bench_hard(count: int) -> list[str]:
             clues.append(c)
             solves.append(n)
             bar.advance(task)
+    share = (cpu_seconds() - cpu0) / (time.perf_counter() - wall0)
     med = statistics.median(secs)
     return [
         f"(a) benchmark size: temporal/hard, seeds 0..{count - 1}, one process",
-        f"{'puzzles':>8}{'median s':>10}{'p90 s':>8}{'max s':>8}{'mean s':>8}{'min s':>8}"
-        f"{'med clues':>11}{'clue range':>12}{'med solves':>12}{'speed-up':>10}",
-        f"{count:>8}{med:>10.2f}{percentile(secs, 0.9):>8.2f}{max(secs):>8.2f}{statistics.mean(secs):>8.2f}"
-        f"{min(secs):>8.2f}{statistics.median(clues):>11g}{f'{min(clues)}-{max(clues)}':>12}"
-        f"{statistics.median(solves):>12g}{ORIGINAL_MEDIAN_S / med:>9.0f}x",
+        (
+            f"{'puzzles':>8}{'median s':>10}{'p90 s':>8}{'max s':>8}{'mean s':>8}{'min s':>8}"
+            f"{'med clues':>11}{'clue range':>12}{'med solves':>12}{'speed-up':>10}"
+        ),
+        (
+            f"{count:>8}{med:>10.2f}{percentile(secs, 0.9):>8.2f}{max(secs):>8.2f}{statistics.mean(secs):>8.2f}"
+            f"{min(secs):>8.2f}{statistics.median(clues):>11g}{f'{min(clues)}-{max(clues)}':>12}"
+            f"{statistics.median(solves):>12g}{ORIGINAL_MEDIAN_S / med:>9.0f}x"
+        ),
         f"    speed-up = {ORIGINAL_MEDIAN_S:.0f} s (original's median) / our median; goal >= 50x, aim 100x",
+        f"    CPU time / wall time = {share:.2f} (1.00: the process had a core to itself throughout)",
     ]
 
 
 def bench_largest(seeds: int) -> list[str]:
-    lines = ["(b) largest: temporal/largest (10 suspects, 8 weapons, 17 rooms, 12 times), one process",
-             f"{'seed':>8}{'seconds':>10}{'clues':>8}{'solves':>8}  sizes"]
+    lines = [
+        "(b) largest: temporal/largest (10 suspects, 8 weapons, 17 rooms, 12 times), one process",
+        f"{'seed':>8}{'seconds':>10}{'clues':>8}{'solves':>8}  sizes",
+    ]
     secs = []
+    wall0, cpu0 = time.perf_counter(), cpu_seconds()
     with progress() as bar:
         task = bar.add_task("(b) temporal/largest", total=seeds)
         for seed in range(seeds):
@@ -139,8 +164,11 @@ def bench_largest(seeds: int) -> list[str]:
             secs.append(s)
             lines.append(f"{seed:>8}{s:>10.2f}{c:>8}{n:>8}  {sizes.tag()}")
             bar.advance(task)
-    lines.append(f"    max {max(secs):.1f} s (goal < 60 s; original about {ORIGINAL_LARGEST_S / 60:.0f} min, "
-                 f"{ORIGINAL_LARGEST_S / max(secs):.0f}x slower than our max)")
+    share = (cpu_seconds() - cpu0) / (time.perf_counter() - wall0)
+    lines.append(
+        f"    max {max(secs):.1f} s (goal < 60 s; original about {ORIGINAL_LARGEST_S / 60:.0f} min, "
+        f"{ORIGINAL_LARGEST_S / max(secs):.0f}x slower than our max); CPU time / wall time = {share:.2f}"
+    )
     return lines
 
 
@@ -149,11 +177,11 @@ def bench_largest(seeds: int) -> list[str]:
 _ITEM = re.compile(r"^(?:•|-|\*|\d+\.)\s+(.+?)\s*$")
 _SHARED = re.compile(r"\((\d+) suspects?\)$")
 _MAIN_KINDS = {
-    "who": re.compile(r"^who murdered", re.I),
-    "what": re.compile(r"^what weapon", re.I),
-    "where": re.compile(r"^where was the murder committed", re.I),
-    "when": re.compile(r"^when did the murder", re.I),
-    "why": re.compile(r"^why did the murderer", re.I),
+    "who": re.compile(r"^who murdered", re.IGNORECASE),
+    "what": re.compile(r"^what weapon", re.IGNORECASE),
+    "where": re.compile(r"^where was the murder committed", re.IGNORECASE),
+    "when": re.compile(r"^when did the murder", re.IGNORECASE),
+    "why": re.compile(r"^why did the murderer", re.IGNORECASE),
 }
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})\s*([AP]M)$")
 
@@ -171,7 +199,7 @@ def original_sizes(prompt: str) -> dict:
     blocks = re.split(r"\n\s*\n", prompt)
     lists: dict[str, list[str]] = {}
     questions: dict[str, list[str]] = {}
-    for heading, body in zip(blocks, blocks[1:]):
+    for heading, body in itertools.pairwise(blocks):
         head = heading.strip().splitlines()[-1] if heading.strip() else ""
         if not head.endswith(":"):
             continue
@@ -185,8 +213,13 @@ def original_sizes(prompt: str) -> dict:
         items = [m.group(1) for line in body.splitlines() if (m := _ITEM.match(line.strip()))]
         if not items or len(items) != len([line for line in body.splitlines() if line.strip()]):
             continue
-        for kind, pattern in (("suspects", r"suspects"), ("weapons", r"weapons"), ("rooms", r"\brooms\b"),
-                              ("times", r"\btimes\b"), ("motives", r"\bmotives\b")):
+        for kind, pattern in (
+            ("suspects", r"suspects"),
+            ("weapons", r"weapons"),
+            ("rooms", r"\brooms\b"),
+            ("times", r"\btimes\b"),
+            ("motives", r"\bmotives\b"),
+        ):
             if kind not in lists and re.search(pattern, low) and "laid out" not in low:
                 lists[kind] = items
                 break
@@ -213,9 +246,15 @@ def original_sizes(prompt: str) -> dict:
         if a is not None and b is not None:
             step = (b - a) % (24 * 60)
     return {
-        "suspects": suspects, "weapons": weapons, "rooms": rooms, "times": max(1, len(times)),
-        "motives": len(motives), "shared": shared, "asked": asked,
-        "bonus": len(questions.get("bonus", [])), "step": step,
+        "suspects": suspects,
+        "weapons": weapons,
+        "rooms": rooms,
+        "times": max(1, len(times)),
+        "motives": len(motives),
+        "shared": shared,
+        "asked": asked,
+        "bonus": len(questions.get("bonus", [])),
+        "step": step,
     }
 
 
@@ -224,8 +263,17 @@ def sizes_of(orig: dict) -> Sizes:
     # on the questions with pin="night": the whole night is pinned).
     ask = tuple(q for q in MAIN_QUESTIONS if q in orig["asked"] or q == "who")
     step = orig["step"] if orig["step"] in (5, 10, 15, 20, 30, 60) else 60
-    return Sizes(orig["suspects"], orig["weapons"], orig["rooms"], orig["times"], orig["motives"],
-                 bonus_questions=orig["bonus"], ask=ask, pin="night", minutes_per_step=step)
+    return Sizes(
+        orig["suspects"],
+        orig["weapons"],
+        orig["rooms"],
+        orig["times"],
+        orig["motives"],
+        bonus_questions=orig["bonus"],
+        ask=ask,
+        pin="night",
+        minutes_per_step=step,
+    )
 
 
 def bench_clue_counts(seeds: int) -> list[str]:
@@ -247,10 +295,14 @@ def bench_clue_counts(seeds: int) -> list[str]:
                 bar.advance(task)
             rows.append((index, orig, sizes, int(record["num_clues"]), clues, secs))
     lines = [
-        f"(c) clue counts at the original's sizes: {len(rows)} puzzles of val.json, {seeds} seed(s) each "
-        f"(seeds 1000*index + 0..{seeds - 1}), pin=night",
-        f"{'#':>3} {'sizes':<17}{'shared':>7}{'ask':>6}{'bonus':>6}{'orig':>6}{'ours(med)':>10}"
-        f"{'ours(all)':>14}{'diff':>6}{'ours s(med)':>12}",
+        (
+            f"(c) clue counts at the original's sizes: {len(rows)} puzzles of val.json, {seeds} seed(s) each "
+            f"(seeds 1000*index + 0..{seeds - 1}), pin=night"
+        ),
+        (
+            f"{'#':>3} {'sizes':<17}{'shared':>7}{'ask':>6}{'bonus':>6}{'orig':>6}{'ours(med)':>10}"
+            f"{'ours(all)':>14}{'diff':>6}{'ours s(med)':>12}"
+        ),
     ]
     larger = 0
     for index, orig, sizes, n_orig, clues, secs in rows:
@@ -266,13 +318,19 @@ def bench_clue_counts(seeds: int) -> list[str]:
     all_ours = [c for r in rows for c in r[4]]
     ratios = [o / n for o, n in zip(our_meds, orig_counts) if n]
     lines += [
-        f"    total clues: original {sum(orig_counts)}, ours (sum of medians) {sum(our_meds):g} "
-        f"({sum(our_meds) / sum(orig_counts):.2f}x); median per puzzle: original {statistics.median(orig_counts):g}, "
-        f"ours {statistics.median(our_meds):g}; median ratio ours/original {statistics.median(ratios):.2f}",
-        f"    sizes where our median is larger than the original's count: {larger} of {len(rows)}; "
-        f"single puzzles of ours larger: {sum(c > r[3] for r in rows for c in r[4])} of {len(all_ours)}",
-        f"    generation time over all {len(all_ours)} puzzles: {sum(s for r in rows for s in r[5]):.1f} s, "
-        f"max {max(s for r in rows for s in r[5]):.2f} s",
+        (
+            f"    total clues: original {sum(orig_counts)}, ours (sum of medians) {sum(our_meds):g} "
+            f"({sum(our_meds) / sum(orig_counts):.2f}x); median per puzzle: original {statistics.median(orig_counts):g}, "
+            f"ours {statistics.median(our_meds):g}; median ratio ours/original {statistics.median(ratios):.2f}"
+        ),
+        (
+            f"    sizes where our median is larger than the original's count: {larger} of {len(rows)}; "
+            f"single puzzles of ours larger: {sum(c > r[3] for r in rows for c in r[4])} of {len(all_ours)}"
+        ),
+        (
+            f"    generation time over all {len(all_ours)} puzzles: {sum(s for r in rows for s in r[5]):.1f} s, "
+            f"max {max(s for r in rows for s in r[5]):.2f} s"
+        ),
     ]
     return lines
 
@@ -282,11 +340,14 @@ def bench_clue_counts(seeds: int) -> list[str]:
 
 def bench_throughput(scale: float, worker_counts: list[int]) -> list[str]:
     lines = [
-        "(d) throughput via generate_records (spawned worker processes; 'overall' includes their start-up, "
-        "'steady' is measured from the first record on)",
-        f"{'variant/level':<20}{'puzzles':>8}" + "".join(
-            f"{f'{w}w overall/s':>15}{f'{w}w steady/s':>14}" for w in worker_counts
-        ) + f"{'med clues':>11}",
+        (
+            "(d) throughput via generate_records (spawned worker processes; 'overall' includes their start-up, "
+            "'steady' is measured from the first record on; 'cores' is CPU time of the process and its workers / wall "
+            "time, the cores the run actually got)"
+        ),
+        f"{'variant/level':<20}{'puzzles':>8}"
+        + "".join(f"{f'{w}w overall/s':>15}{f'{w}w steady/s':>14}{f'{w}w cores':>10}" for w in worker_counts)
+        + f"{'med clues':>11}",
     ]
     plan = [(v, lvl, max(2, round(n * scale))) for v, lvl, n in THROUGHPUT_LEVELS]
     with progress() as bar:
@@ -295,7 +356,7 @@ def bench_throughput(scale: float, worker_counts: list[int]) -> list[str]:
             cells, clues = [], []
             for workers in worker_counts:
                 bar.update(task, description=f"(d) {variant.name}/{level}, {workers} worker(s)")
-                start = time.perf_counter()
+                start, cpu0 = time.perf_counter(), cpu_seconds()
                 first = None
                 clues = []
                 for record in generate_records(variant, level, list(range(count)), workers=workers):
@@ -304,11 +365,13 @@ def bench_throughput(scale: float, worker_counts: list[int]) -> list[str]:
                     clues.append(record["num_clues"])
                     bar.advance(task)
                 end = time.perf_counter()
+                cores = (cpu_seconds() - cpu0) / (end - start)  # the pool has been shut down: workers reaped
                 overall = count / (end - start)
                 steady = (count - 1) / (end - first) if count > 1 and end > first else float("nan")
-                cells.append(f"{overall:>15.2f}{steady:>14.2f}")
-            lines.append(f"{variant.name + '/' + level:<20}{count:>8}" + "".join(cells)
-                         + f"{statistics.median(clues):>11g}")
+                cells.append(f"{overall:>15.2f}{steady:>14.2f}{cores:>10.2f}")
+            lines.append(
+                f"{variant.name + '/' + level:<20}{count:>8}" + "".join(cells) + f"{statistics.median(clues):>11g}"
+            )
     return lines
 
 

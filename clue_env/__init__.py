@@ -11,6 +11,7 @@ from gymnasium.envs.registration import register, registry
 from .case import Case
 from .clues import Clue, clue_text, holds
 from .dataset import DatasetError, load_tasks, options_from_prompt
+from .env import TemporalClueEnv
 from .generate import generate_puzzle
 from .grading import Grade, Grader, grade
 from .layout import Layout
@@ -42,6 +43,7 @@ __all__ = [
     "Room",
     "Sizes",
     "Task",
+    "TemporalClueEnv",
     "Theme",
     "Variant",
     "clue_text",

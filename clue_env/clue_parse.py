@@ -32,9 +32,9 @@ they agree) and registering it in ``DIALECTS``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterator, Mapping, Sequence
 
 from .case import Case
 from .clues import (
@@ -230,6 +230,11 @@ class _Form:
         for here, after in zip(tokens, tokens[1:] + [None]):
             if isinstance(here, _Hole) and after is not None and not isinstance(after, _Lit):
                 raise ValueError(f"template {template!r}: a clause must be followed by fixed text or end it")
+        fields = [t.field for t in tokens if not isinstance(t, _Lit) and t.field != "_"]
+        if len(set(fields)) != len(fields):
+            raise ValueError(f"template {template!r}: a field appears twice")
+        if holes and sorted(t.field for t in tokens if isinstance(t, _Hole)) != ["a", "b"]:
+            raise ValueError(f"combination template {template!r}: needs the clauses {{a}} and {{b}}")
         self.template = template
         self.tokens = tuple(tokens)
         parts = []

@@ -192,6 +192,7 @@ def _padded(tokens: list[str]) -> str:
     return " " + " ".join(tokens) + " "
 
 
+@functools.lru_cache(maxsize=8192)
 def _name_key(text: str) -> str:
     """The padded words of a name, less a leading "the": "The Lead Pipe" -> " lead pipe "."""
     tokens = _tokens(text)
@@ -217,28 +218,44 @@ def _explanation_head(answer: str) -> str | None:
 # --------------------------------------------------------------------------- questions
 
 
+@functools.lru_cache(maxsize=8192)
+def _option_time(text: str) -> str | None:
+    """``normalize_time`` for option names, which repeat across puzzles."""
+    return normalize_time(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _options_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("(?= (" + "|".join(re.escape(n) for n in names) + ") )")
+
+
 class _Question:
     """How the answer to one question is judged: its candidates and its solution."""
 
     def __init__(self, solution: str, options: Sequence[str] | None, vocabulary_times: frozenset[str]):
         self.exact = not options
-        solution_time = normalize_time(solution)
+        solution_time = _option_time(solution)
         self.solution_key = f"T {solution_time}" if solution_time else _name_key(solution)
         self.solution_time = solution_time
         self.vocabulary_times = vocabulary_times
         words: dict[str, None] = {}
         times: dict[str, None] = {}
         for option in [*(options or ()), solution]:
-            time = normalize_time(option)
+            time = _option_time(option)
             if time is not None:
                 times[time] = None
             elif (key := _name_key(option)).strip() and not self.exact:
                 words[key] = None
         self.time_options = frozenset(times)
         self.word_options = frozenset(words)
-        # At every word start, the longest option starting there (overlaps allowed).
-        names = "|".join(re.escape(w.strip()) for w in sorted(words, key=len, reverse=True))
-        self.word_re = re.compile(rf"(?= ({names}) )") if words else None
+        # Sorted canonically, so puzzles sharing names share one compiled pattern.
+        self._word_names = tuple(sorted((w.strip() for w in words), key=lambda w: (-len(w), w)))
+
+    @property
+    def word_re(self) -> re.Pattern[str] | None:
+        """At every word start, the longest option starting there (overlaps allowed).
+        Compiled on first need: most answers are just an option and never need it."""
+        return _options_pattern(self._word_names) if self._word_names else None
 
     def is_right(self, answer: str) -> bool:
         """Whether ``answer`` (already parsed out of the reply) is the solution."""
@@ -258,7 +275,7 @@ class _Question:
 
     def _named_options(self, answer: str) -> set[str]:
         named: set[str] = set()
-        if self.word_re is not None:
+        if self._word_names:
             haystack = _name_key(answer)
             if haystack in self.word_options and not self.time_options:
                 return {haystack}  # the common case: the answer is just an option
@@ -270,8 +287,9 @@ class _Question:
 
     def _named_words(self, haystack: str) -> set[str]:
         """Options named in the padded words ``haystack``, less those inside a longer one."""
-        assert self.word_re is not None
-        spans = [(m.start(), m.end(1) + 1, m.group(1)) for m in self.word_re.finditer(haystack)]
+        pattern = self.word_re
+        assert pattern is not None
+        spans = [(m.start(), m.end(1) + 1, m.group(1)) for m in pattern.finditer(haystack)]
         if len(spans) <= 1:
             return {f" {option} " for _, _, option in spans}
         return {

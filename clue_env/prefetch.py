@@ -51,7 +51,8 @@ class Prefetcher:
         if not self._queue or self._queue[0][0] != seed:
             raise RuntimeError(f"prefetcher expected seed {self._queue[0][0] if self._queue else None}, was asked for {seed}")
         _, fut = self._queue.popleft()
-        self._fill()
+        if len(self._queue) <= self.ahead // 2:  # refill in batches: fewer wake-ups of the pool
+            self._fill()
         return fut.result()
 
     def ready(self) -> int:

@@ -2,9 +2,10 @@
 
 The loop is counterexample-guided: ask the solver for a night that satisfies the clues so
 far but differs from the true night where it matters; if there is one, add a clue that
-is true of the real night and false of that one; repeat until there is none. Then every
-clue is tested for removal, smallest proof first (the solver's unsatisfiable core), so
-the final set is minimal: removing any one clue lets a second answer in.
+is true of the real night and false of that one; repeat until there is none. Then the clues
+outside the solver's unsatisfiable core are dropped (once that core is confirmed by a
+solve of its own) and every remaining clue is tested for removal, weakest first, so the
+final set is minimal: removing any one clue lets a second answer in.
 
 Clues are switched on and off with solver assumptions on one model built once.
 """
@@ -122,7 +123,7 @@ def select_clues(
             continue
         trial = [k for k in keep if k != i]
         if not checker.other_night([lits[k] for k in trial]):
-            keep = _reduce(checker, lits, trial)
+            keep = trial
     stats.dropped = len(clues) - len(keep)
     chosen = [clues[i] for i in keep]
     for clue in chosen:
@@ -131,11 +132,19 @@ def select_clues(
     return tuple(chosen[int(i)] for i in rng.permutation(len(chosen)))
 
 
-def _reduce(checker: _Checker, lits: list[Lit], active: list[int] | None = None) -> list[int]:
-    """The active clue positions that the last infeasibility proof used."""
-    active = list(range(len(lits))) if active is None else active
+def _reduce(checker: _Checker, lits: list[Lit]) -> list[int]:
+    """The clue positions that the last infeasibility proof used, checked.
+
+    The solver's core is a shortcut, not a proof: with probing off, CP-SAT can return a set
+    of assumptions that is not infeasible on its own (seen on about 1% of puzzles). So the
+    core is solved again and only trusted when that confirms it; otherwise all clues stay.
+    """
+    everything = list(range(len(lits)))
     core = checker.core()
-    return [i for i in active if lits[i].index in core]
+    reduced = [i for i in everything if lits[i].index in core]
+    if len(reduced) < len(everything) and not checker.other_night([lits[i] for i in reduced]):
+        return reduced
+    return everything
 
 
 def _answer_diffs(diffs: list[Focus], questions: Sequence[Question]) -> list[Focus]:

@@ -230,7 +230,9 @@ def test_generated_clues_read_back(puzzles) -> None:
         for clue in p.clues:
             text = clue_text(clue, p.case)
             parsed = parse_clue(text, p.case)
-            assert parsed == clue, f"sizes {sizes.tag()} seed {seed}: {text!r} read as {parsed!r}, written from {clue!r}"
+            assert parsed == clue, (
+                f"sizes {sizes.tag()} seed {seed}: {text!r} read as {parsed!r}, written from {clue!r}"
+            )
             kinds[type(clue).__name__] += 1
     assert len(puzzles) == len(ROUND_TRIP_SIZES) * len(SEEDS)
     assert outdoor > 0
@@ -284,8 +286,8 @@ def test_meaning_from_text_holds_in_the_night(puzzles) -> None:
         ("times+unique", "Sgt. Gray was in the Hall at 12:00 AM, or Mr. Boddy was murdered at noon, or both"),
         ("times+unique", "Sgt. Gray was in the Hall at 12:00 AM if and only if"),
         ("times+unique", "Either Sgt. Gray was in the Hall at 12:00 AM or Mr. Boddy was murdered, or both, but not both"),
-        ("times+unique", "Sgt. Gray was in the Hall at 12:00 AM if and only if Sgt. Gray was in the Hall at 12:00 AM "
-                         "if and only if Mr. Boddy was murdered in the Hall"),  # clues nest one level only
+        ("times+unique", ("Sgt. Gray was in the Hall at 12:00 AM if and only if Sgt. Gray was in the Hall at 12:00 AM "
+                          "if and only if Mr. Boddy was murdered in the Hall")),  # clues nest one level only
         ("times+unique", "sgt. Gray was in the Hall at 12:00 AM"),
         ("times+unique", "Sgt. Gray  was in the Hall at 12:00 AM"),
     ],
@@ -367,3 +369,24 @@ def test_parse_clues_needs_a_clue_section() -> None:
         parse_clues(prompt, case)
     good = "Clues:\n\n- Sgt. Gray was in the Hall at 12:00 AM\n- Mr. Boddy was murdered at 12:30 AM\n\nQuestions:\n\nA. Who?"
     assert parse_clues(good, case) == [At(Ref("suspect", 0), 0, 1), MurderTime(2)]
+
+
+def test_a_second_dialect_plugs_in() -> None:
+    """Another wording reuses the atom table and brings its own combinations."""
+    from clue_env.clue_parse import CLUE_ENV_ATOMS, ComboForm, Dialect, clue_env_vocabulary
+
+    plain_or = Dialect(
+        "plain-or",
+        CLUE_ENV_ATOMS,
+        (ComboForm("xor", "{a} or {b}", lambda a, b: Either(a, b, exclusive=True)),),
+        clue_env_vocabulary,
+    )
+    case = CASES["times+unique"]
+    text = "Sgt. Gray was in the Hall at 12:00 AM or the murderer is motivated by Greed"
+    assert parse_clue(text, case, plain_or) == Either(
+        At(Ref("suspect", 0), 0, 1), HasMotive(MURDERER, 0), exclusive=True
+    )
+    with pytest.raises(ClueParseError):
+        parse_clue(text, case)  # not this project's wording
+    with pytest.raises(ValueError, match="unknown clue dialect"):
+        parse_clue(text, case, "no-such-dialect")

@@ -6,11 +6,13 @@ The clues are re-derived from the rendered prompt (``clue_parse.parse_clues``); 
     lists every night the prompt's rules allow, on the map drawn in the prompt, and keeps
     those where every clue holds (``clues.holds``). ``pin="night"``: exactly one night is
     left, the puzzle's own. ``pin="answers"``: every night left gives the puzzle's answers.
+    The same pass checks minimality: for every clue, some night breaks that clue alone and
+    is another night (or gives other answers).
 (b) larger puzzles: a fresh CP-SAT model (``NightModel`` supplies the rules) with every
     parsed clue forced true must be infeasible for each wrong option of each question,
     and feasible for the real night; with ``pin="night"``, no other night fits at all.
-(c) minimality: with any single clue removed, a second answer fits (a night that the
-    solver finds, then checked with ``clues.holds``).
+(c) minimality of larger puzzles: with any single clue removed, a second answer fits (a
+    night that the solver finds, then checked with ``clues.holds`` and ``check_night``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from functools import lru_cache
 import pytest
 from ortools.sat.python import cp_model
 
-from clue_env.case import Case
 from clue_env.clue_parse import parse_clues
 from clue_env.clues import MURDERER, At, Clue, HasMotive, Ref, clue_text, holds
 from clue_env.generate import generate_puzzle
@@ -151,7 +152,10 @@ def all_nights(
 
 
 def brute_force_check(variant: Variant, sizes: Sizes, seed: int) -> int:
-    """Check one tiny puzzle by enumeration; returns how many nights the rules allow."""
+    """Check one tiny puzzle by enumeration: one answer, and every clue needed for it.
+
+    Returns how many nights the rules allow.
+    """
     p, clues = make(variant, sizes, seed)
     case, prompt, at = p.case, p.render(), where(sizes, seed, variant)
     adj = adjacency(map_from_prompt(prompt))
@@ -160,18 +164,33 @@ def brute_force_check(variant: Variant, sizes: Sizes, seed: int) -> int:
         len(case.suspects), len(case.weapons), len(case.rooms), len(case.times), adj, case.motive_counts
     )
     assert p.night in nights, f"{at}: the puzzle's own night breaks the stated rules"
-    fitting = [n for n in nights if all(holds(c, case, n) for c in clues)]
+    by_night = p.sizes.pin == "night"
+    truth = answers(p, p.night)
+    fitting: list[Night] = []
+    needed: dict[int, Night] = {}  # clue -> a second answer that only this clue rules out
+    for night in nights:
+        failed = []
+        for i, c in enumerate(clues):
+            if not holds(c, case, night):
+                failed.append(i)
+                if len(failed) == 2:
+                    break
+        if not failed:
+            fitting.append(night)
+        elif len(failed) == 1 and failed[0] not in needed and (by_night or answers(p, night) != truth):
+            needed[failed[0]] = night
     assert p.night in fitting, f"{at}: the puzzle's night does not satisfy its own clues"
-    if sizes.pin == "night":
+    texts = [clue_text(c, case) for c in clues]
+    if by_night:
         assert fitting == [p.night], (
             f"{at}: {len(fitting)} nights fit the clues, e.g. {[n for n in fitting if n != p.night][:1]}; "
-            f"clues: {[clue_text(c, case) for c in clues]}"
+            f"clues: {texts}"
         )
     else:
         seen = {answers(p, n) for n in fitting}
-        assert seen == {tuple(p.solution.values())}, (
-            f"{at}: the clues allow several answers {sorted(seen)}; clues: {[clue_text(c, case) for c in clues]}"
-        )
+        assert seen == {tuple(p.solution.values())}, f"{at}: the clues allow several answers {sorted(seen)}; {texts}"
+    redundant = [texts[i] for i in range(len(clues)) if i not in needed]
+    assert not redundant, f"{at}: clues that can be removed without letting a second answer in: {redundant}"
     return len(nights)
 
 
@@ -181,13 +200,15 @@ TINY_SIZES = [
     Sizes(2, 2, 3, 2, 0),
     Sizes(2, 2, 2, 2, 2),
     Sizes(2, 2, 3, 2, 2),
+    Sizes(2, 2, 2, 3, 2),
+    Sizes(3, 2, 3, 1, 2),  # shared motives
+    Sizes(3, 3, 4, 1, 3, pin="answers"),
     Sizes(2, 2, 3, 2, 0, bonus_questions=0, pin="answers"),
     Sizes(2, 2, 3, 2, 2, pin="answers"),
     Sizes(2, 2, 3, 2, 2, bonus_questions=1, ask=("who", "where"), pin="answers"),
-    Sizes(3, 2, 3, 1, 3, pin="answers"),
-    Sizes(3, 2, 3, 1, 2),
+    Sizes(3, 2, 3, 2, 0, pin="answers"),
 ]
-TINY_SEEDS = range(6)  # 10 sizes x 6 seeds x 1 variant + a few with the compound mix
+TINY_SEEDS = range(5)
 TINY_CASES = [(VARIANT, s, seed) for s in TINY_SIZES for seed in TINY_SEEDS] + [
     (COMPOUND, s, seed) for s in TINY_SIZES[2:6] for seed in range(3)
 ]
@@ -203,29 +224,22 @@ def test_brute_force_uniqueness(variant: Variant, sizes: Sizes, seed: int) -> No
 SLOW_TINY = [
     Sizes(2, 2, 4, 2, 0),
     Sizes(2, 2, 4, 2, 2, pin="answers"),
-    Sizes(2, 2, 2, 3, 2),
     Sizes(3, 2, 3, 2, 0),
     Sizes(2, 3, 3, 2, 0, pin="answers"),
+    Sizes(3, 3, 4, 1, 3),
+    Sizes(3, 2, 3, 1, 2, pin="answers"),
 ]
 
 
+SLOW_TINY_CASES = [(v, s, seed) for s in SLOW_TINY for v in (VARIANT, COMPOUND) for seed in range(20, 35)]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("sizes", SLOW_TINY, ids=[s.tag() for s in SLOW_TINY])
-def test_brute_force_uniqueness_sweep(sizes: Sizes) -> None:
-    for seed in range(20, 40):
-        brute_force_check(VARIANT, sizes, seed)
-        brute_force_check(COMPOUND, sizes, seed)
-
-
-def test_brute_force_sees_a_second_answer() -> None:
-    """The checker is not vacuous: drop a clue and it finds more nights."""
-    p, clues = make(VARIANT, Sizes(2, 2, 3, 2, 2), 0)
-    case = p.case
-    nights = all_nights(2, 2, 3, 2, case.layout.neighbours, case.motive_counts)
-    for i in range(len(clues)):
-        rest = clues[:i] + clues[i + 1 :]
-        fitting = [n for n in nights if all(holds(c, case, n) for c in rest)]
-        assert len(fitting) > 1, f"clue {clue_text(clues[i], case)!r} is redundant"
+@pytest.mark.parametrize(
+    "variant, sizes, seed", SLOW_TINY_CASES, ids=[f"{v.name}-{s.tag()}-{seed}" for v, s, seed in SLOW_TINY_CASES]
+)
+def test_brute_force_uniqueness_sweep(variant: Variant, sizes: Sizes, seed: int) -> None:
+    brute_force_check(variant, sizes, seed)
 
 
 # =========================================================================== (b) CP-SAT
@@ -235,6 +249,8 @@ def _solver() -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = 60.0
+    # Presolve costs about 4x the search on these small models; the verdict is the same.
+    solver.parameters.cp_model_presolve = False
     return solver
 
 
@@ -317,7 +333,7 @@ def cpsat_check(variant: Variant, sizes: Sizes, seed: int) -> int:
                     f"{at}: question {label} ({q.text(p.case)}) also has answer {option!r} (right: {right!r}); "
                     f"a night that fits every clue: {other}"
                 )
-    if sizes.pin == "night":
+    if p.sizes.pin == "night":
         differs = chk.nm.model.new_bool_var("differs")
         chk.nm.model.add_bool_or([x.Not() for x in chk.nm.truth_literals(p.night)]).only_enforce_if(differs)
         feasible = chk.solve(chk.lits + [differs])
@@ -334,9 +350,9 @@ CPSAT_SIZES = [
     Sizes(4, 4, 5, 1, 4),  # a single time
     Sizes(5, 4, 6, 3, 5, bonus_questions=3, pin="answers"),
     Sizes(6, 4, 6, 4, 3, pin="answers"),
-    Sizes(6, 5, 9, 4, 6, bonus_questions=4, ask=("who", "what", "where"), pin="answers"),
+    Sizes(5, 4, 6, 3, 5, bonus_questions=4, ask=("who", "what", "where"), pin="answers"),
 ]
-CPSAT_SEEDS = range(5)
+CPSAT_SEEDS = range(1, 5)
 CPSAT_CASES = [(VARIANT, s, seed) for s in CPSAT_SIZES for seed in CPSAT_SEEDS] + [
     (COMPOUND, s, seed) for s in (CPSAT_SIZES[0], CPSAT_SIZES[2], CPSAT_SIZES[6]) for seed in range(2)
 ]
@@ -349,21 +365,56 @@ def test_cpsat_uniqueness(variant: Variant, sizes: Sizes, seed: int) -> None:
     assert cpsat_check(variant, sizes, seed) > 5
 
 
-SLOW_CPSAT = [
-    Sizes(8, 6, 12, 5, 8),
-    Sizes(8, 6, 12, 5, 3),
-    Sizes(10, 8, 16, 6, 10, bonus_questions=4, pin="answers"),
-    Sizes(7, 5, 9, 6, 0, minutes_per_step=30),
-    Sizes(6, 6, 9, 1, 6),
+# Puzzles the generator got wrong: a second answer fits every clue. Cause (found with
+# these tests): ``selection._reduce`` keeps only the clues in CP-SAT's
+# ``sufficient_assumptions_for_infeasibility()`` after the selection loop, and under
+# ``model.new_solver()``'s parameters (``cp_model_probing_level=0`` is the one that matters)
+# that core is not sufficient: the kept clues no longer rule the other night out. The
+# generator is not fixed here; these tests fail until it is.
+KNOWN_NOT_UNIQUE = [
+    pytest.param(VARIANT, Sizes(5, 4, 9, 4, 0), 0, id="classic-s5w4r9t4m0b2-0"),  # C: the room may be another
+    pytest.param(VARIANT, Sizes(6, 4, 6, 4, 2), 118, id="classic-s6w4r6t4m2b2-118"),  # G: a bonus "where"
+    pytest.param(COMPOUND, Sizes(8, 6, 12, 5, 8), 10, id="compound-s8w6r12t5m8b2-10", marks=pytest.mark.slow),
+    pytest.param(
+        VARIANT,
+        Sizes(10, 8, 16, 6, 10, bonus_questions=4, pin="answers"),
+        3,
+        id="classic-s10w8r16t6m10b4-answers-3",
+        marks=pytest.mark.slow,
+    ),
 ]
 
 
+@pytest.mark.parametrize("variant, sizes, seed", KNOWN_NOT_UNIQUE)
+def test_generator_bug_insufficient_core(variant: Variant, sizes: Sizes, seed: int) -> None:
+    try:
+        cpsat_check(variant, sizes, seed)
+    except AssertionError as err:
+        raise AssertionError(
+            f"GENERATOR BUG: puzzle {variant.name} {sizes.tag()} seed {seed} has a second answer. selection._reduce trusted "
+            "CP-SAT's unsat core (sufficient_assumptions_for_infeasibility) after the selection loop, and with "
+            "cp_model_probing_level=0 that core is not sufficient, so clues the proof needed were dropped. "
+            f"Details: {err}"
+        ) from None
+
+
+SLOW_CPSAT = [  # (sizes, seeds per variant)
+    (Sizes(8, 6, 12, 5, 8), 6),
+    (Sizes(8, 6, 12, 5, 3), 4),
+    (Sizes(10, 8, 16, 6, 10, bonus_questions=4, pin="answers"), 2),
+    (Sizes(7, 5, 9, 6, 0, minutes_per_step=30), 4),
+    (Sizes(6, 6, 9, 1, 6), 8),
+    (Sizes(6, 5, 9, 4, 6, bonus_questions=4, ask=("who", "what", "where"), pin="answers"), 6),
+]
+SLOW_CPSAT_CASES = [(v, s, seed) for s, n in SLOW_CPSAT for v in (VARIANT, COMPOUND) for seed in range(10, 10 + n)]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("sizes", SLOW_CPSAT, ids=[s.tag() for s in SLOW_CPSAT])
-def test_cpsat_uniqueness_sweep(sizes: Sizes) -> None:
-    for seed in range(10, 20):
-        cpsat_check(VARIANT, sizes, seed)
-        cpsat_check(COMPOUND, sizes, seed)
+@pytest.mark.parametrize(
+    "variant, sizes, seed", SLOW_CPSAT_CASES, ids=[f"{v.name}-{s.tag()}-{seed}" for v, s, seed in SLOW_CPSAT_CASES]
+)
+def test_cpsat_uniqueness_sweep(variant: Variant, sizes: Sizes, seed: int) -> None:
+    cpsat_check(variant, sizes, seed)
 
 
 # =========================================================================== (c) minimality
@@ -375,18 +426,19 @@ def minimality_check(variant: Variant, sizes: Sizes, seed: int) -> None:
     at = where(sizes, seed, variant)
     chk = Check(p, clues)
     nm = chk.nm
-    if sizes.pin == "night":
+    if p.sizes.pin == "night":
         pinned = nm.truth_literals(p.night)
     else:
         pinned = [chk.answer_literal(q, q.answer(p.case, p.night)) for q in p.questions]
     differs = nm.model.new_bool_var("differs")
     nm.model.add_bool_or([x.Not() for x in pinned]).only_enforce_if(differs)
-    assert not chk.solve(chk.lits + [differs]), f"{at}: the clues leave a second answer"
+    if chk.solve(chk.lits + [differs]):
+        raise AssertionError(f"{at}: the clues leave a second answer, e.g. the night {chk.witness(at)}")
     for i, c in enumerate(clues):
         rest = chk.lits[:i] + chk.lits[i + 1 :]
         assert chk.solve(rest + [differs]), f"{at}: clue {clue_text(c, p.case)!r} is redundant"
         other = chk.witness(at, without=i)
-        if sizes.pin == "night":
+        if p.sizes.pin == "night":
             assert other != p.night
         else:
             assert answers(p, other) != answers(p, p.night), f"{at}: the solver's night gives the same answers"
@@ -410,11 +462,23 @@ def test_minimality(variant: Variant, sizes: Sizes, seed: int) -> None:
     minimality_check(variant, sizes, seed)
 
 
+SLOW_MINIMAL_CASES = [
+    (VARIANT, Sizes(8, 6, 12, 5, 8), 0),
+    (VARIANT, Sizes(8, 6, 12, 5, 3), 1),
+    (COMPOUND, Sizes(8, 6, 12, 5, 3), 2),
+    (VARIANT, Sizes(10, 8, 16, 6, 10, bonus_questions=4, pin="answers"), 4),
+    (VARIANT, Sizes(6, 5, 9, 4, 6, bonus_questions=4, ask=("who", "what", "where"), pin="answers"), 5),
+]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("sizes", SLOW_CPSAT[:3], ids=[s.tag() for s in SLOW_CPSAT[:3]])
-def test_minimality_sweep(sizes: Sizes) -> None:
-    for seed in range(5):
-        minimality_check(VARIANT, sizes, seed)
+@pytest.mark.parametrize(
+    "variant, sizes, seed",
+    SLOW_MINIMAL_CASES,
+    ids=[f"{v.name}-{s.tag()}-{seed}" for v, s, seed in SLOW_MINIMAL_CASES],
+)
+def test_minimality_sweep(variant: Variant, sizes: Sizes, seed: int) -> None:
+    minimality_check(variant, sizes, seed)
 
 
 def test_counts() -> None:
