@@ -1,5 +1,5 @@
-"""The ``clue`` command: generate, show and list puzzles (play, eval and train come with
-their packages). It parses arguments and calls the library; errors are one line."""
+"""The ``clue`` command: generate, show, play, eval, report, audit and list. It parses
+arguments and calls the library; errors are one line."""
 
 from __future__ import annotations
 
@@ -181,13 +181,218 @@ def cmd_list(args: argparse.Namespace) -> int:
         table.add_row(name, entry.plugin, ", ".join(names), entry.variant.description)
     console = Console()
     console.print(table)
+    from plugins import agents
+
+    agent_table = Table(title="Agents")
+    agent_table.add_column("agent", style="bold")
+    agent_table.add_column("plugin")
+    agent_table.add_column("description")
+    for name, entry in sorted(agents().items()):
+        agent_table.add_row(name, entry.plugin, entry.spec.description)
+    console.print(agent_table)
     for err in plugin_errors():
         console.print(f"[red]error:[/red] {err}", highlight=False)
     return 0
 
 
+def _agent_config(args: argparse.Namespace):
+    from agents import AgentConfig
+
+    extra = {}
+    for item in args.agent_arg or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CliError(f"--agent-arg wants KEY=VALUE, got {item!r}")
+        extra[key] = value
+    try:
+        return AgentConfig(
+            model=args.model,
+            base_url=args.base_url,
+            api_key_env=args.api_key_env,
+            concurrency=args.concurrency,
+            timeout_s=args.timeout,
+            max_retries=args.retries,
+            price_in_per_mtok=args.price_in,
+            price_out_per_mtok=args.price_out,
+            tensor_parallel_size=args.tensor_parallel_size,
+            seed=args.seed,
+            extra=extra,
+        )
+    except ValueError as err:
+        raise CliError(str(err)) from None
+
+
+def _make_agent(name: str, config):
+    from plugins import get_agent
+
+    try:
+        spec = get_agent(name)
+    except ValueError as err:
+        raise CliError(str(err)) from None
+    try:
+        return spec.create(config)
+    except (ValueError, FileNotFoundError, ImportError, OSError) as err:
+        raise CliError(f"agent {name!r}: {err}") from None
+
+
+def _eval_tasks(args: argparse.Namespace) -> tuple[list, dict]:
+    from clue_env.dataset import DatasetError, load_tasks, task_from_record
+
+    if args.dataset:
+        if args.difficulty or any(getattr(args, k) is not None for k in ("suspects", "weapons", "rooms")):
+            raise CliError("give either --dataset or --variant/--difficulty/sizes, not both")
+        try:
+            tasks = load_tasks(args.dataset)
+        except DatasetError as err:
+            raise CliError(str(err)) from None
+        if args.n is not None:
+            if args.n < 1:
+                raise CliError(f"--n must be >= 1, got {args.n}")
+            tasks = tasks[: args.n]
+        return tasks, {"dataset": str(args.dataset)}
+    from clue_env.batch import generate_records
+
+    variant = _variant(args.variant)
+    difficulty = _difficulty(args)
+    try:
+        level = variant.difficulty(difficulty)
+    except ValueError as err:
+        raise CliError(str(err)) from None
+    n = args.n if args.n is not None else 10
+    if n < 1:
+        raise CliError(f"--n must be >= 1, got {n}")
+    seeds = list(range(args.seed, args.seed + n))
+    tasks = []
+    with _progress() as bar:
+        job = bar.add_task(f"generating {variant.name}/{level.name}", total=n)
+        for record in generate_records(variant, difficulty, seeds, workers=args.workers):
+            tasks.append(task_from_record(record))
+            bar.advance(job)
+    return tasks, {"variant": variant.name, "difficulty": level.name, "seed": args.seed}
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from agents import SamplingConfig
+    from agents.evaluate import EvalError, evaluate
+
+    if args.samples < 1:
+        raise CliError(f"--samples must be >= 1, got {args.samples}")
+    try:
+        sampling = SamplingConfig(temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=args.seed)
+    except ValueError as err:
+        raise CliError(str(err)) from None
+    config = _agent_config(args)
+    tasks, meta = _eval_tasks(args)
+    agent = _make_agent(args.agent, config)
+    meta.update({"agent": args.agent, "model": args.model, "samples": args.samples, "temperature": args.temperature, "max_tokens": args.max_tokens})
+    console = Console(stderr=True)
+    columns = [
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("acc {task.fields[acc]}"),
+        TextColumn("tok {task.fields[tok]}"),
+        TextColumn("${task.fields[cost]}"),
+        TextColumn("err {task.fields[err]}"),
+        TimeElapsedColumn(),
+    ]
+    try:
+        with Progress(*columns, console=console) as bar:
+            job = bar.add_task(f"eval {args.agent}", total=len(tasks) * args.samples, acc="-", tok=0, cost="0.00", err=0)
+
+            def on_record(record, tally) -> None:
+                bar.update(
+                    job,
+                    completed=tally.done,
+                    acc=f"{100 * tally.mean:.1f}%±{100 * tally.stderr:.1f}",
+                    tok=tally.prompt_tokens + tally.completion_tokens,
+                    cost=f"{tally.cost_usd:.2f}",
+                    err=tally.errors,
+                )
+
+            summary = evaluate(
+                agent,
+                tasks,
+                args.out,
+                sampling,
+                samples=args.samples,
+                concurrency=args.concurrency,
+                resume=args.resume,
+                meta=meta,
+                on_record=on_record,
+            )
+    except EvalError as err:
+        raise CliError(str(err)) from None
+    finally:
+        agent.close()
+    print(
+        f"{summary['n']} episodes: mean_reward {summary['mean_reward']:.4f} ± {summary['stderr']:.4f}, "
+        f"{summary['errors']} errors, {summary['prompt_tokens'] + summary['completion_tokens']} tokens, "
+        f"${summary['cost_usd']:.4f}; wrote {Path(args.out) / 'summary.json'}"
+    )
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from agents.report import ReportError, label, load_summaries, plot_accuracy_vs_cost
+
+    try:
+        summaries = load_summaries(args.dirs)
+    except ReportError as err:
+        raise CliError(str(err)) from None
+    table = Table(title="Leaderboard")
+    for col in ("#", "run", "agent", "episodes", "accuracy", "solved", "tokens/puzzle", "$/puzzle", "errors"):
+        table.add_column(col, justify="right" if col not in ("run", "agent") else "left")
+    for i, s in enumerate(summaries, 1):
+        table.add_row(
+            str(i),
+            s["run"],
+            label(s),
+            str(s.get("n", 0)),
+            f"{100 * s['mean_reward']:.1f}% ± {100 * s.get('stderr', 0.0):.1f}",
+            str(s.get("solved", 0)),
+            f"{s.get('tokens_per_puzzle', 0):.0f}",
+            f"{s.get('cost_per_puzzle_usd', 0.0):.4f}",
+            str(s.get("errors", 0)),
+        )
+    Console().print(table)
+    if args.plot:
+        path = plot_accuracy_vs_cost(summaries, args.plot)
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    from agents.human import play_puzzle
+    from clue_env.generate import generate_puzzle
+
+    variant = _variant(args.variant)
+    difficulty = _difficulty(args)
+    try:
+        puzzle = generate_puzzle(variant, difficulty, args.seed)
+    except ValueError as err:
+        raise CliError(str(err)) from None
+    play_puzzle(puzzle)
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from clue_env.audit_cli import run_audit
+
+    try:
+        return run_audit(args.file, reading=args.reading, limit=args.n)
+    except ValueError as err:
+        raise CliError(str(err)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="clue", description="Temporal Clue puzzles: generate, show, list.")
+    parser = argparse.ArgumentParser(prog="clue", description="Temporal Clue puzzles: generate, show, play, evaluate agents, report, audit.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("generate", help="generate puzzles into a JSONL file")
@@ -208,8 +413,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plain", action="store_true", help="print the raw prompt text")
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("list", help="list variants and the plugins they come from")
+    p = sub.add_parser("list", help="list variants and agents and the plugins they come from")
     p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("play", help="play a puzzle yourself in the terminal")
+    _add_size_flags(p)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_play)
+
+    p = sub.add_parser("eval", help="evaluate an agent; writes DIR/results.jsonl and DIR/summary.json")
+    _add_size_flags(p)
+    p.add_argument("--agent", required=True, help="agent name (see `clue list`)")
+    p.add_argument("--model", help="model name (api) or HF id / local path (vllm)")
+    p.add_argument("--base-url", help="OpenAI-compatible server URL, e.g. http://127.0.0.1:8000/v1")
+    p.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
+    p.add_argument("--dataset", help="evaluate on a puzzle file (.json or .jsonl) instead of generated puzzles")
+    p.add_argument("--n", type=int, help="number of puzzles (default 10; all of --dataset)")
+    p.add_argument("--seed", type=int, default=0, help="first puzzle seed, and the sampling seed")
+    p.add_argument("--samples", type=int, default=1, help="samples per puzzle")
+    p.add_argument("--concurrency", type=int, default=8, help="requests in flight")
+    p.add_argument("--max-tokens", type=int, default=4096)
+    p.add_argument("--temperature", type=float, default=0.0)
+    p.add_argument("--top-p", type=float, default=1.0)
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds per request")
+    p.add_argument("--retries", type=int, default=4)
+    p.add_argument("--price-in", type=float, help="USD per million prompt tokens")
+    p.add_argument("--price-out", type=float, help="USD per million completion tokens")
+    p.add_argument("--tensor-parallel-size", type=int, default=1)
+    p.add_argument("--agent-arg", action="append", metavar="KEY=VALUE", help="agent-specific setting (repeatable)")
+    p.add_argument("--workers", type=int, default=1, help="processes generating puzzles")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--resume", action="store_true", help="skip episodes already in DIR/results.jsonl")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("report", help="leaderboard across eval runs, and an accuracy-vs-cost chart")
+    p.add_argument("dirs", nargs="+", help="folders written by `clue eval --out`")
+    p.add_argument("--plot", default=None, help="write the chart to this PNG")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("audit", help="check each puzzle of a file has exactly one answer under a reading of its text")
+    p.add_argument("file", help="a puzzle file (.json or .jsonl)")
+    p.add_argument("--reading", choices=["literal", "encoded"], default="literal", help="literal: 'or' is inclusive (default)")
+    p.add_argument("--n", type=int, default=None, help="only the first N puzzles")
+    p.set_defaults(func=cmd_audit)
     return parser
 
 

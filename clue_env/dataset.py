@@ -125,3 +125,8 @@ def load_tasks(path: str | Path) -> list[Task]:
         dup = next(i for i in ids if ids.count(i) > 1)
         raise DatasetError(f"{path}: puzzle id {dup!r} appears more than once")
     return tasks
+
+
+def task_from_record(record: dict, where: str = "record") -> Task:
+    """A ``Task`` from one puzzle record (as ``clue generate`` writes them)."""
+    return _task(record, where, str(record.get("id", where)))

@@ -10,9 +10,12 @@ with ``@hookimpl`` functions under the ``clue`` entry-point group::
 from .hookspecs import hookimpl, hookspec
 from .manager import (
     BUILTIN_PLUGINS,
+    AgentEntry,
     ENTRY_POINT_GROUP,
     PluginError,
     VariantEntry,
+    agents,
+    get_agent,
     get_plugin_manager,
     get_variant,
     plugin_errors,
@@ -22,6 +25,9 @@ from .manager import (
 
 __all__ = [
     "BUILTIN_PLUGINS",
+    "AgentEntry",
+    "agents",
+    "get_agent",
     "ENTRY_POINT_GROUP",
     "PluginError",
     "VariantEntry",

@@ -19,10 +19,14 @@ import pluggy
 from . import hookspecs
 
 if TYPE_CHECKING:
+    from agents.spec import AgentSpec
     from clue_env.variant import Variant
 
 ENTRY_POINT_GROUP = "clue"
-BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (("builtin", "clue_env.builtin_variants"),)
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("builtin", "clue_env.builtin_variants"),
+    ("builtin-agents", "agents.builtin"),
+)
 DISABLE_ENV = "CLUE_DISABLE_PLUGINS"
 
 
@@ -41,12 +45,18 @@ class VariantEntry:
     plugin: str
 
 
+@dataclass(frozen=True)
+class AgentEntry:
+    spec: AgentSpec
+    plugin: str
+
+
 class _State:
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.errors: list[PluginError] = []
-        self.variants: dict[str, VariantEntry] | None = None
+        self.tables: dict[str, dict[str, Any]] = {}
 
 
 _lock = threading.Lock()
@@ -116,33 +126,49 @@ def _call_each(hook_name: str) -> list[tuple[str, Any]]:
     return out
 
 
+def _collect(hook_name: str, cls: type, what: str, make_entry) -> dict[str, Any]:
+    """Items of one hook by name, each checked to be a ``cls``; problems become errors."""
+    get_plugin_manager()
+    assert _state is not None
+    with _lock:
+        if hook_name in _state.tables:
+            return dict(_state.tables[hook_name])
+    found: dict[str, Any] = {}
+    for plugin, result in _call_each(hook_name):
+        if not isinstance(result, (list, tuple)):
+            _state.errors.append(PluginError(plugin, f"{hook_name}() must return a list of {cls.__name__}, got {type(result).__name__}"))
+            continue
+        for item in result:
+            if not isinstance(item, cls):
+                _state.errors.append(
+                    PluginError(plugin, f"{hook_name}() returned {type(item).__name__} {item!r:.60}, not a {cls.__module__.split('.')[0]}.{cls.__name__}")
+                )
+                continue
+            if item.name in found:
+                _state.errors.append(
+                    PluginError(plugin, f"{what} {item.name!r} is already offered by plugin {found[item.name].plugin!r}; skipped")
+                )
+                continue
+            found[item.name] = make_entry(item, plugin)
+    with _lock:
+        _state.tables[hook_name] = found
+    return dict(found)
+
+
+def _unknown(what: str, name: str, known: dict) -> ValueError:
+    names = ", ".join(sorted(known)) or "none"
+    hint = ""
+    broken = plugin_errors()
+    if broken:
+        hint = " (some plugins failed to load: " + "; ".join(str(e) for e in broken) + ")"
+    return ValueError(f"unknown {what} {name!r}; known {what}s: {names}{hint}")
+
+
 def variants() -> dict[str, VariantEntry]:
     """Every variant on offer, by name, with the plugin that offers it."""
     from clue_env.variant import Variant
 
-    get_plugin_manager()
-    assert _state is not None
-    with _lock:
-        if _state.variants is not None:
-            return dict(_state.variants)
-    found: dict[str, VariantEntry] = {}
-    for plugin, result in _call_each("clue_variants"):
-        if not isinstance(result, (list, tuple)):
-            _state.errors.append(PluginError(plugin, f"clue_variants() must return a list of Variant, got {type(result).__name__}"))
-            continue
-        for item in result:
-            if not isinstance(item, Variant):
-                _state.errors.append(PluginError(plugin, f"clue_variants() returned {type(item).__name__} {item!r:.60}, not a clue_env.Variant"))
-                continue
-            if item.name in found:
-                _state.errors.append(
-                    PluginError(plugin, f"variant {item.name!r} is already offered by plugin {found[item.name].plugin!r}; skipped")
-                )
-                continue
-            found[item.name] = VariantEntry(item, plugin)
-    with _lock:
-        _state.variants = found
-    return dict(found)
+    return _collect("clue_variants", Variant, "variant", VariantEntry)
 
 
 def get_variant(name: str) -> Variant:
@@ -150,16 +176,27 @@ def get_variant(name: str) -> Variant:
     table = variants()
     if name in table:
         return table[name].variant
-    known = ", ".join(sorted(table)) or "none"
-    hint = ""
-    broken = [e for e in plugin_errors()]
-    if broken:
-        hint = " (some plugins failed to load: " + "; ".join(str(e) for e in broken) + ")"
-    raise ValueError(f"unknown variant {name!r}; known variants: {known}{hint}")
+    raise _unknown("variant", name, table)
+
+
+def agents() -> dict[str, AgentEntry]:
+    """Every agent on offer, by name, with the plugin that offers it."""
+    from agents.spec import AgentSpec
+
+    return _collect("clue_agents", AgentSpec, "agent", AgentEntry)
+
+
+def get_agent(name: str) -> AgentSpec:
+    """The agent called ``name``; a clear error listing the known ones otherwise."""
+    table = agents()
+    if name in table:
+        return table[name].spec
+    raise _unknown("agent", name, table)
 
 
 def plugin_errors() -> list[PluginError]:
     """Problems met while loading plugins and calling their hooks."""
     variants()
+    agents()
     assert _state is not None
     return list(_state.errors)
