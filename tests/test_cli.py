@@ -356,7 +356,8 @@ def test_show_plain_as_a_real_process():
 
 
 def _row(stdout: str, variant: str) -> str:
-    rows = [line for line in stdout.splitlines() if line.startswith(f"│ {variant} ")]
+    variants_table = stdout.split(" Agents ")[0]  # the agents table follows; "tiny" is in both
+    rows = [line for line in variants_table.splitlines() if line.startswith(f"│ {variant} ")]
     assert len(rows) == 1, stdout
     return rows[0]
 
