@@ -378,8 +378,8 @@ def cmd_play(args: argparse.Namespace) -> int:
         puzzle = generate_puzzle(variant, difficulty, args.seed)
     except ValueError as err:
         raise CliError(str(err)) from None
-    play_puzzle(puzzle)
-    return 0
+    result = play_puzzle(puzzle)
+    return 130 if result.reason == "interrupted" else 0
 
 
 def cmd_audit(args: argparse.Namespace) -> int:

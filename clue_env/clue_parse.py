@@ -27,6 +27,19 @@ final full stop is ignored.
 
 A second wording is added by building another ``Dialect`` (reusing the tables here where
 they agree) and registering it in ``DIALECTS``.
+
+Dialects
+--------
+- ``clue_env`` (``CLUE_ENV``): this project's wording, ``clues.clue_text``. Its "or"
+  combinations say which "or" they mean: "a, or b, or both" / "either a or b, but not both".
+- ``original`` (``ORIGINAL``): the original Temporal Clue benchmark's wording
+  (bradhilton/temporal-clue). Its bare "a or b" is read *exclusively*, as its generator
+  encoded it (exactly one of the two holds); "the" and "a suspect motivated by M" both
+  name some suspect with motive M; rooms read "in the" or "at the"; in a single-time
+  puzzle the text drops " at <time>" and "together at least once" becomes "together".
+- ``original-literal`` (``ORIGINAL_LITERAL``): the same wording with "a or b" read as
+  English reads it, inclusively (at least one holds). Where a puzzle's answer depends on
+  the difference, the original's text did not say what its generator meant.
 """
 
 from __future__ import annotations
@@ -64,6 +77,8 @@ from .clues import (
 __all__ = [
     "CLUE_ENV",
     "DIALECTS",
+    "ORIGINAL",
+    "ORIGINAL_LITERAL",
     "AtomForm",
     "ClueParseError",
     "ClueParser",
@@ -177,7 +192,62 @@ CLUE_ENV_COMBOS: tuple[ComboForm, ...] = (
 
 CLUE_ENV = Dialect("clue_env", CLUE_ENV_ATOMS, CLUE_ENV_COMBOS, clue_env_vocabulary)
 
-DIALECTS: dict[str, Dialect] = {CLUE_ENV.name: CLUE_ENV}
+
+# --------------------------------------------------------------------------- the original's wording
+
+
+def original_vocabulary(case: Case) -> Vocabulary:
+    """The original benchmark's phrases: this project's, plus its looser variants."""
+    out = dict(clue_env_vocabulary(case))
+    refs = [(text, ref) for text, ref in out["ref"] if ref.kind != "motive"]
+    # Its generator writes "the suspect motivated by M" when one suspect has M and "a
+    # suspect ..." when several do; both mean some suspect with motive M.
+    refs += [(f"{article} suspect motivated by {m}", Ref("motive", i)) for i, m in enumerate(case.motives) for article in ("the", "a")]
+    out["ref"] = refs
+    out["suspect"] = [(text, ref) for text, ref in refs if ref.kind in ("suspect", "murderer", "motive")]
+    out["place"] = [(f"{prep} the {r.name}", i) for i, r in enumerate(case.rooms) for prep in ("in", "at")]
+    single = len(case.times) == 1
+    # A single-time prompt has " at 12:00 AM" and " at least once" cut from its text.
+    out["once"] = [("", None), (" at least once", None)] if single else [(" at least once", None)]
+    return out
+
+
+ORIGINAL_ATOMS: tuple[AtomForm, ...] = (
+    AtomForm(At, "{who:ref} {not:was} {room:place}{time:when}"),
+    AtomForm(SameRoom, "{a:ref} {not:was} in the same room as {b:ref}{time:when}"),
+    AtomForm(Beside, "{a:ref} was in the room just {direction:direction} of {b:ref}{time:when}"),
+    AtomForm(Moved, "{who:ref} moved from the {src:room} to the {dst:room} at {time:time}"),
+    AtomForm(Carried, "{who:suspect} moved {weapon:weapon} from the {src:room} to the {dst:room} at {time:time}"),
+    AtomForm(Together, "{a:ref} and {b:ref} were {room:place} together{_:once}"),
+    AtomForm(HasMotive, "{who:suspect} {not:is} motivated by {motive:motive}"),
+    AtomForm(Culprit, "{_:victim} {not:was} murdered by {who:suspect}"),
+    AtomForm(KilledWith, "{_:victim} {not:was} killed with {weapon:weapon}"),
+    AtomForm(MurderTime, "{_:victim} {not:was} murdered{time:when}"),
+    AtomForm(MurderRoom, "{_:victim} {not:was} murdered {room:place}"),
+)
+"""The original's atom forms (it writes only positive ones; negative forms are kept)."""
+
+ORIGINAL = Dialect(
+    "original",
+    ORIGINAL_ATOMS,
+    (
+        ComboForm("xor", "{a} or {b}", lambda a, b: Either(a, b, exclusive=True)),
+        ComboForm("iff", "{a} if and only if {b}", Iff),
+    ),
+    original_vocabulary,
+)
+
+ORIGINAL_LITERAL = Dialect(
+    "original-literal",
+    ORIGINAL_ATOMS,
+    (
+        ComboForm("or", "{a} or {b}", lambda a, b: Either(a, b, exclusive=False)),
+        ComboForm("iff", "{a} if and only if {b}", Iff),
+    ),
+    original_vocabulary,
+)
+
+DIALECTS: dict[str, Dialect] = {d.name: d for d in (CLUE_ENV, ORIGINAL, ORIGINAL_LITERAL)}
 
 
 # --------------------------------------------------------------------------- templates
@@ -404,12 +474,13 @@ def readings(text: str, case: Case, dialect: Dialect | str = CLUE_ENV) -> list[C
 # --------------------------------------------------------------------------- prompts
 
 
-_CLUES_HEADING = re.compile(r"^\s*Clues:\s*$")
+_CLUES_HEADING = re.compile(r"^\s*(?:Clues|The available clues are as follows):\s*$")
 _BULLET = re.compile(r"^\s*-\s+(?P<text>.*\S)\s*$")
 
 
 def clue_lines(prompt: str) -> list[str]:
-    """The clue sentences of a prompt: the "- ..." lines under its (last) "Clues:" heading."""
+    """The clue sentences of a prompt: the "- ..." lines under its (last) "Clues:" heading
+    (the original benchmark's "The available clues are as follows:")."""
     lines = prompt.splitlines()
     heads = [i for i, line in enumerate(lines) if _CLUES_HEADING.match(line)]
     if not heads:

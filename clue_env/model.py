@@ -292,4 +292,7 @@ def new_solver(seed: int = 0) -> cp_model.CpSolver:
     p.symmetry_level = 0
     p.linearization_level = 0
     p.use_sat_inprocessing = False
+    # Leave Ctrl-C to Python: otherwise CP-SAT resets SIGINT to the default action after a
+    # solve, and a later Ctrl-C kills the process without KeyboardInterrupt or clean-up.
+    p.catch_sigint_signal = False
     return solver

@@ -390,3 +390,28 @@ def test_a_second_dialect_plugs_in() -> None:
         parse_clue(text, case)  # not this project's wording
     with pytest.raises(ValueError, match="unknown clue dialect"):
         parse_clue(text, case, "no-such-dialect")
+
+
+def test_original_dialect() -> None:
+    """The original benchmark's wording: a bare "or" is exclusive ("original") or inclusive
+    ("original-literal"); "the"/"a suspect motivated by" both name the motive's holders."""
+    case = CASES["times+shared"]
+    gray, scarlet, greed = Ref("suspect", 0), Ref("suspect", 1), Ref("motive", 0)
+    text = "Sgt. Gray was in the Hall at 12:00 AM or the suspect motivated by Greed was at the Fountain at 11:30 PM"
+    a, b = At(gray, 0, 1), At(greed, 2, 0)
+    assert parse_clue(text, case, "original") == Either(a, b, exclusive=True)
+    assert parse_clue(text, case, "original-literal") == Either(a, b, exclusive=False)
+    with pytest.raises(ClueParseError):
+        parse_clue(text, case)  # not this project's wording
+    assert parse_clue("A suspect motivated by Greed was in the Study at 12:30 AM", case, "original") == At(greed, 5, 2)
+    assert parse_clue("Miss Scarlet was in the Fountain at 12:30 AM", case, "original") == At(scarlet, 2, 2)
+    iff = "Mr. Boddy was murdered at 12:00 AM if and only if the murderer is motivated by Revenge"
+    assert parse_clue(iff, case, "original") == Iff(MurderTime(1), HasMotive(MURDERER, 1))
+    # One time: no " at <time>", and "together" without "at least once".
+    single = CASES["single+none"]
+    assert parse_clue("Sgt. Gray and the Knife were in the Study together", single, "original") == Together(
+        gray, Ref("weapon", 0), 5
+    )
+    assert parse_clue("Sgt. Gray was in the same room as Miss Scarlet", single, "original") == SameRoom(gray, scarlet, 0)
+    with pytest.raises(ClueParseError):
+        parse_clue("Sgt. Gray and the Knife were in the Study together", CASES["times+none"], "original")

@@ -133,3 +133,20 @@ def test_benchmark_level_reproduces_the_original_size_profile(val_json):
     assert 18 <= statistics.median(clues) <= 30
     assert max(clues) >= 50
     assert min(questions) >= 4 and max(questions) <= 8
+
+
+def test_ctrl_c_after_generation_is_a_keyboard_interrupt():
+    """CP-SAT must not take SIGINT away from Python (it would kill the process outright)."""
+    code = (
+        "import os, signal, time\n"
+        "from clue_env import generate_puzzle\n"
+        "from clue_env.builtin_variants import TINY\n"
+        "generate_puzzle(TINY, None, 1)\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGINT); time.sleep(2); print('no interrupt')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted cleanly')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "interrupted cleanly", (proc.returncode, proc.stdout, proc.stderr)
