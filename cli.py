@@ -276,17 +276,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from agents import SamplingConfig
-    from agents.evaluate import EvalError, evaluate
+    from agents.evaluate import EvalError, check_out_dir, evaluate
 
     if args.samples < 1:
         raise CliError(f"--samples must be >= 1, got {args.samples}")
+    try:
+        check_out_dir(args.out, args.resume)
+    except EvalError as err:
+        raise CliError(str(err)) from None
     try:
         sampling = SamplingConfig(temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=args.seed)
     except ValueError as err:
         raise CliError(str(err)) from None
     config = _agent_config(args)
-    tasks, meta = _eval_tasks(args)
-    agent = _make_agent(args.agent, config)
+    agent = _make_agent(args.agent, config)  # a bad agent setting fails before any work
+    try:
+        tasks, meta = _eval_tasks(args)
+    except BaseException:
+        agent.close()
+        raise
     meta.update({"agent": args.agent, "model": args.model, "samples": args.samples, "temperature": args.temperature, "max_tokens": args.max_tokens})
     console = Console(stderr=True)
     columns = [
@@ -383,12 +391,57 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from clue_env.audit_cli import run_audit
+    from rich.console import Console
+    from rich.table import Table
+
+    from clue_env.dataset import DatasetError, load_tasks
+    from clue_env.solve import audit, audit_summary
 
     try:
-        return run_audit(args.file, reading=args.reading, limit=args.n)
-    except ValueError as err:
+        tasks = load_tasks(args.file)
+    except DatasetError as err:
         raise CliError(str(err)) from None
+    if args.n is not None:
+        tasks = tasks[: max(0, args.n)]
+    results = []
+    out = open(args.out, "w", encoding="utf-8") if args.out else None
+    try:
+        with _progress() as bar:
+            job = bar.add_task(f"auditing ({args.reading} reading)", total=len(tasks))
+            for task in tasks:
+                try:
+                    result = audit(task.prompt, task.solution, args.reading)
+                except ValueError as err:
+                    raise CliError(f"{task.id}: {err}") from None
+                results.append((task, result))
+                if out:
+                    out.write(json.dumps({"id": task.id, **result.to_dict(nights=True)}) + "\n")
+                    out.flush()
+                bar.advance(job)
+    finally:
+        if out:
+            out.close()
+    table = Table(title=f"Puzzles without exactly one answer ({args.reading} reading)")
+    for col in ("puzzle", "question", "file's answer", "also fits"):
+        table.add_column(col)
+    for task, result in results:
+        data = result.to_dict()
+        if not data["satisfiable"]:
+            table.add_row(task.id, "-", "-", "no night fits the clues")
+            continue
+        for q in data["questions"]:
+            if not q["unique"]:
+                also = ", ".join(a for a in q["fits"] if a != q["expected"])
+                table.add_row(task.id, f"{q['label']}. {q['question']}", str(q["expected"]), also)
+    console = Console()
+    console.print(table)
+    summary = audit_summary([r for _, r in results])
+    console.print(
+        f"{summary['puzzles']} puzzles: {summary['unique']} with exactly one answer to every question, "
+        f"{summary['ambiguous_main']} with a second answer to a main question, {summary['ambiguous_any']} to any question, "
+        f"{summary['unsatisfiable']} contradictory, {summary['solution_does_not_fit']} whose stated solution does not fit"
+    )
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -455,6 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="a puzzle file (.json or .jsonl)")
     p.add_argument("--reading", choices=["literal", "encoded"], default="literal", help="literal: 'or' is inclusive (default)")
     p.add_argument("--n", type=int, default=None, help="only the first N puzzles")
+    p.add_argument("--out", help="also write one JSON line per puzzle, with a second valid night as evidence")
     p.set_defaults(func=cmd_audit)
     return parser
 

@@ -16,8 +16,8 @@ Behaviour:
 * Each request has a total deadline of ``config.timeout_s``. Retried, up to
   ``config.max_retries`` times, with exponential backoff and jitter: 408/409/425/429, 5xx,
   timeouts, connection errors and broken or invalid bodies. ``Retry-After`` (seconds or an
-  HTTP date; also ``retry-after-ms``) is honoured, capped at ``retry_after_max_s``. Other
-  4xx answers fail at once.
+  HTTP date; also ``retry-after-ms``) is honoured (plus up to 10% jitter), capped at
+  ``retry_after_max_s``. Other 4xx answers fail at once.
 * A request that finally fails gives, for each of its episodes, a ``Completion`` with
   ``text=""`` and ``error`` set to a one-line message (HTTP status and the server's reason,
   ``timeout after ...``, ``cannot reach {base_url}: ...``). ``agenerate`` never raises for a
@@ -252,6 +252,7 @@ class ApiAgent:
         self._thread: threading.Thread | None = None
         self._clients: list[httpx.AsyncClient] = []  # every lane made so far
         self._free: list[httpx.AsyncClient] = []  # lanes not in use (LIFO: warm connections first)
+        self._retiring: set[asyncio.Task] = set()
         self._ssl: Any = None
         self._sem: asyncio.Semaphore | None = None
         self._closed = False
@@ -358,19 +359,32 @@ class ApiAgent:
         self._clients.append(client)
         return client
 
+    def _retire(self, lane: httpx.AsyncClient) -> None:
+        """Close a lane in the background (after a cancelled request httpcore can leave its one
+        connection slot taken for good, so the lane is never reused)."""
+        if lane in self._clients:
+            self._clients.remove(lane)
+        task = asyncio.ensure_future(self._close_quietly(lane))
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    @staticmethod
+    async def _close_quietly(client: httpx.AsyncClient) -> None:
+        try:
+            async with asyncio.timeout(5):
+                await client.aclose()
+        except (Exception, asyncio.CancelledError) as e:
+            log.debug("api agent: error closing a connection: %s", type(e).__name__)
+
     async def _shutdown(self) -> None:
         me = asyncio.current_task()
-        tasks = [t for t in asyncio.all_tasks() if t is not me]
+        tasks = [t for t in asyncio.all_tasks() if t is not me and t not in self._retiring]
         for t in tasks:
             t.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         clients, self._clients, self._free = self._clients, [], []
-        for client in clients:
-            try:
-                await client.aclose()
-            except Exception as e:
-                log.debug("api agent: error closing a connection: %s", type(e).__name__)
+        await asyncio.gather(*(self._close_quietly(c) for c in clients), *list(self._retiring))
 
     # -- requests (on the agent's loop) ----------------------------------------------------------
     async def _run(self, prompts: list[str], sampling: SamplingConfig) -> list[list[Completion]]:
@@ -440,10 +454,14 @@ class ApiAgent:
             assert self._sem is not None
             async with self._sem:
                 lane = self._take_lane()
+                res = None
                 try:
                     res = await self._attempt(lane, payload)
                 finally:
-                    self._free.append(lane)
+                    if res is not None and res.status is not None:
+                        self._free.append(lane)  # an HTTP answer came: the connection is sound
+                    else:
+                        self._retire(lane)  # timeout, broken connection, cancellation: a fresh lane next time
             if res.error is None or not res.retryable:
                 return res
             if attempt + 1 < attempts:
@@ -456,8 +474,8 @@ class ApiAgent:
         return res
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), self.retry_after_max_s)
+        if retry_after is not None:  # the server's word, plus up to 10% so waiters do not return at once
+            return min(max(retry_after, 0.0), self.retry_after_max_s) * random.uniform(1.0, 1.1)
         base = min(self.backoff_max_s, self.backoff_base_s * (2 ** attempt))
         return base * random.uniform(0.5, 1.0)
 

@@ -158,6 +158,15 @@ async def _run(
     await asyncio.gather(*(one(t, s) for t, s in jobs))
 
 
+def check_out_dir(out_dir: str | Path, resume: bool) -> None:
+    """Refuse to mix a new run into an old one's results (unless resuming)."""
+    results_path = Path(out_dir) / RESULTS
+    if not resume and results_path.exists() and results_path.stat().st_size > 0:
+        raise EvalError(f"{results_path} already holds results; pass --resume to continue that run, or choose another --out")
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise EvalError(f"--out {out_dir} is a file, not a folder")
+
+
 def evaluate(
     agent: Agent,
     tasks: Sequence[Task],
@@ -170,12 +179,11 @@ def evaluate(
     on_record: Callable[[dict[str, Any], Tally], None] | None = None,
 ) -> dict[str, Any]:
     """Run every (puzzle, sample) episode not yet recorded; write and return the summary."""
+    check_out_dir(out_dir, resume)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results_path = out / RESULTS
     existing = read_results(results_path) if resume else []
-    if not resume and results_path.exists() and results_path.stat().st_size > 0:
-        raise EvalError(f"{results_path} already holds results; pass --resume to continue that run, or choose another --out")
     done = {r["episode"] for r in existing}
     jobs = [(t, s) for t in tasks for s in range(samples) if f"{t.id}#{s}" not in done]
     tally = Tally(total=len(tasks) * samples)

@@ -10,7 +10,7 @@ same answers. A prompt whose options cannot be read gets a completion with ``err
 from __future__ import annotations
 
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 from clue_env.dataset import options_from_prompt
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Sequence
 
 from clue_env.solve import READINGS, solve_prompt
 
@@ -42,7 +42,9 @@ def _flag(value: str, name: str) -> bool:
 class SolverAgent:
     """An Agent that solves puzzles exactly (see the module docstring)."""
 
-    def __init__(self, check_unique: bool = False, reading: str = "encoded", name: str = "solver", cache_size: int = 1024):
+    def __init__(
+        self, check_unique: bool = False, reading: str = "encoded", name: str = "solver", cache_size: int = 1024
+    ):
         if reading not in READINGS:
             raise ValueError(f"solver agent: reading must be one of {', '.join(READINGS)}, got {reading!r}")
         self.name = name
@@ -63,13 +65,16 @@ class SolverAgent:
         try:
             result = solve_prompt(prompt, self.reading, check_unique=self.check_unique)
         except Exception as err:  # noqa: BLE001 -- an agent reports failures, it does not raise
-            completion = Completion("", error=f"solver: {type(err).__name__}: {err}", extra={"seconds": time.perf_counter() - start})
+            error = f"solver: {type(err).__name__}: {err}"
+            completion = Completion("", error=error, extra={"seconds": time.perf_counter() - start})
         else:
             extra: dict = {"seconds": result.seconds, "solves": result.solves, "format": result.parsed.format}
             if self.check_unique:
                 extra["unique"] = dict(result.unique)
                 extra["alternatives"] = dict(result.alternatives)
-            completion = Completion(result.text(), prompt_tokens=0, completion_tokens=0, finish_reason="stop", extra=extra)
+            completion = Completion(
+                result.text(), prompt_tokens=0, completion_tokens=0, finish_reason="stop", extra=extra
+            )
         if isinstance(prompt, str):
             self._cache[prompt] = completion
             if len(self._cache) > self._cache_size:

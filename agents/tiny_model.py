@@ -40,7 +40,7 @@ ARCH = {
     "intermediate_size": 256,
     "num_hidden_layers": 2,
     "num_attention_heads": 2,
-    "num_key_value_heads": 1,
+    "num_key_value_heads": 2,
     "max_position_embeddings": 4096,
     "rope_theta": 1000000.0,
     "rms_norm_eps": 1e-6,

@@ -28,15 +28,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import ortools  # noqa: E402
+import ortools
 
-from agents.solver import SolverAgent  # noqa: E402
-from clue_env.builtin_variants import TEMPORAL  # noqa: E402
-from clue_env.clue_parse import parser_for  # noqa: E402
-from clue_env.dataset import options_from_prompt  # noqa: E402
-from clue_env.generate import generate_puzzle  # noqa: E402
-from clue_env.grading import grade  # noqa: E402
-from clue_env.prompt_parse import parse_prompt  # noqa: E402
+from agents.solver import SolverAgent
+from clue_env.builtin_variants import TEMPORAL
+from clue_env.clue_parse import parser_for
+from clue_env.dataset import options_from_prompt
+from clue_env.generate import generate_puzzle
+from clue_env.grading import grade
+from clue_env.prompt_parse import parse_prompt
 
 VAL = ROOT.parent / "shared" / "anchors" / "temporal-clue" / "val.json"
 
@@ -74,7 +74,8 @@ def main() -> None:
     args = ap.parse_args()
     n = args.puzzles or (5 if args.quick else 20)
 
-    print(f"python {platform.python_version()}, ortools {ortools.__version__}, {platform.machine()}, {platform.processor() or '?'}")
+    cpu = platform.processor() or "?"
+    print(f"python {platform.python_version()}, ortools {ortools.__version__}, {platform.machine()}, {cpu}")
     print(f"command: python benchmarks/bench_solver.py{' --quick' if args.quick else ''}"
           f"{f' --puzzles {args.puzzles}' if args.puzzles else ''}")
     print("seconds per puzzle, cold caches, one core:")

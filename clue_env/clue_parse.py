@@ -202,7 +202,11 @@ def original_vocabulary(case: Case) -> Vocabulary:
     refs = [(text, ref) for text, ref in out["ref"] if ref.kind != "motive"]
     # Its generator writes "the suspect motivated by M" when one suspect has M and "a
     # suspect ..." when several do; both mean some suspect with motive M.
-    refs += [(f"{article} suspect motivated by {m}", Ref("motive", i)) for i, m in enumerate(case.motives) for article in ("the", "a")]
+    refs += [
+        (f"{article} suspect motivated by {m}", Ref("motive", i))
+        for i, m in enumerate(case.motives)
+        for article in ("the", "a")
+    ]
     out["ref"] = refs
     out["suspect"] = [(text, ref) for text, ref in refs if ref.kind in ("suspect", "murderer", "motive")]
     out["place"] = [(f"{prep} the {r.name}", i) for i, r in enumerate(case.rooms) for prep in ("in", "at")]

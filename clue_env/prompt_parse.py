@@ -25,6 +25,7 @@ Whatever cannot be read raises ``PromptParseError`` (a ``ValueError``) saying wh
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,7 +37,7 @@ from .layout import Layout
 from .questions import Question
 from .theme import Room
 
-__all__ = ["FORMATS", "ParsedPuzzle", "PromptParseError", "parse_prompt", "SINGLE_TIME"]
+__all__ = ["FORMATS", "SINGLE_TIME", "ParsedPuzzle", "PromptParseError", "parse_prompt"]
 
 FORMATS = ("clue_env", "original")
 SINGLE_TIME = "12:00 AM"
@@ -123,7 +124,7 @@ def _sections(prompt: str) -> _Sections:
     blocks = [b for b in re.split(r"\n[^\S\n]*\n", prompt.replace("\r\n", "\n")) if b.strip()]
     heads: dict[str, str] = {}
     bodies: dict[str, list[str]] = {}
-    for block, body in zip(blocks, blocks[1:]):
+    for block, body in itertools.pairwise(blocks):
         last = block.rstrip().splitlines()[-1].strip()
         if not last.endswith(":"):
             continue
@@ -231,14 +232,16 @@ def _motives(sec: _Sections, n_suspects: int) -> tuple[tuple[str, ...], tuple[in
     if all(c is None for c in counts):
         if len(names) != n_suspects:
             raise PromptParseError(
-                f"the prompt lists {len(names)} motives for {n_suspects} suspects without saying how many suspects have each"
+                f"the prompt lists {len(names)} motives for {n_suspects} suspects "
+                "without saying how many suspects have each"
             )
         counts = [1] * len(names)
     elif any(c is None for c in counts):
         raise PromptParseError("some motives say how many suspects have them and some do not")
-    if sum(counts) != n_suspects:  # type: ignore[arg-type]
-        raise PromptParseError(f"the motive counts add up to {sum(counts)}, not to the {n_suspects} suspects")  # type: ignore[arg-type]
-    return tuple(names), tuple(counts)  # type: ignore[arg-type]
+    total = sum(c or 0 for c in counts)
+    if total != n_suspects:
+        raise PromptParseError(f"the motive counts add up to {total}, not to the {n_suspects} suspects")
+    return tuple(names), tuple(c or 0 for c in counts)
 
 
 # --------------------------------------------------------------------------- questions

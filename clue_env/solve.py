@@ -206,7 +206,8 @@ def solve_parsed(parsed: ParsedPuzzle, reading: str = "encoded", check_unique: b
             unique[lab] = len(found) == 1
             if len(found) > 1:
                 alternatives[lab] = found[1][0]
-    return SolveResult(answers, unique, alternatives, night, parsed, reading, search.solves, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return SolveResult(answers, unique, alternatives, night, parsed, reading, search.solves, seconds)
 
 
 def solve_prompt(prompt: str, reading: str = "encoded", check_unique: bool = True) -> SolveResult:

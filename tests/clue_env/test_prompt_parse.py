@@ -249,7 +249,7 @@ def test_errors_say_what_could_not_be_read() -> None:
         "format": (good.replace("B. ROOM\nC.", "B. TIME\nC."), "answer format"),
         "no suspects": (good.replace("identified as suspects:", "identified as guests."), "suspects"),
     }
-    for name, (text, words) in bad.items():
+    for (text, words) in bad.values():
         with pytest.raises(PromptParseError, match=words):
             parse_prompt(text)
     with pytest.raises(PromptParseError):
