@@ -51,11 +51,14 @@ HTTP runs on the agent's own event-loop thread, started at the first call, so th
 be used from any event loop, from ``agents.base.generate`` (a fresh ``asyncio.run`` each
 time) and from several loops in turn. The agent's HTTP clients are ``httpx.AsyncClient``
 "lanes" of one keep-alive connection each, at most ``concurrency`` of them, made as needed
-and sharing one TLS context: a request holds the semaphore and a free lane. (One client with
-a pool of C connections costs O(C) per request in httpcore's pool bookkeeping, 3.5 ms of CPU
-per request at C=32 and 12 ms at C=64 here, which capped throughput far below C/latency;
-with lanes it is about 1 ms whatever C.) ``close()`` (or ``await aclose()``) closes them all
-and stops the thread.
+and sharing one TLS context: a request holds the semaphore and a free lane. A lane whose
+request ended without an HTTP answer (timeout, broken connection, cancellation) is closed
+and replaced: httpx 0.28 / httpcore 1.0 can leave a pool's connection slot taken for good
+after a request cancelled at an unlucky moment. (One client with a pool of C connections
+costs O(C) per request in httpcore's pool bookkeeping: 3.5 ms of CPU per request at C=32 and
+12 ms at C=64 on a 2-CPU machine, which capped throughput far below C/latency; with lanes it
+is about 1.4 ms whatever C.) ``close()`` (or ``await aclose()``) closes them all and stops
+the thread.
 """
 
 from __future__ import annotations
@@ -71,8 +74,9 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -283,7 +287,7 @@ class ApiAgent:
             return []
         try:
             loop = self._ensure_started()
-        except Exception as e:  # closed agent, thread start failure
+        except Exception as e:  # noqa: BLE001  (closed agent, thread start failure)
             msg = self._redact(_one_line(f"{type(e).__name__}: {e}"))
             return [[Completion("", error=msg) for _ in range(sampling.n)] for _ in prompts]
         fut = asyncio.run_coroutine_threadsafe(self._run(prompts, sampling), loop)
@@ -300,7 +304,7 @@ class ApiAgent:
             return
         try:
             asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=30)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001  (closing must not fail)
             log.debug("api agent: error while closing: %s", type(e).__name__)
         finally:
             loop.call_soon_threadsafe(loop.stop)
@@ -311,13 +315,13 @@ class ApiAgent:
     async def aclose(self) -> None:
         await asyncio.to_thread(self.close)
 
-    def __enter__(self) -> "ApiAgent":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    async def __aenter__(self) -> "ApiAgent":
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -343,8 +347,9 @@ class ApiAgent:
 
     async def _setup(self) -> None:
         self._sem = asyncio.Semaphore(self.concurrency)
-        if self.base_url.lower().startswith("https:"):
-            self._ssl = httpx.create_ssl_context()  # certifi, or SSL_CERT_FILE / SSL_CERT_DIR
+        # One TLS context for all lanes (each would otherwise load the CA bundle, ~10-50 ms of
+        # CPU that blocks the loop): certifi's, or SSL_CERT_FILE / SSL_CERT_DIR.
+        self._ssl = httpx.create_ssl_context()
 
     def _take_lane(self) -> httpx.AsyncClient:
         """A free lane; call only while holding the semaphore (so at most ``concurrency`` are made)."""
@@ -353,7 +358,7 @@ class ApiAgent:
         client = httpx.AsyncClient(
             timeout=httpx.Timeout(self.timeout_s),
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            verify=self._ssl if self._ssl is not None else True,
+            verify=self._ssl,
             follow_redirects=False,
         )
         self._clients.append(client)
@@ -373,7 +378,7 @@ class ApiAgent:
         try:
             async with asyncio.timeout(5):
                 await client.aclose()
-        except (Exception, asyncio.CancelledError) as e:
+        except (Exception, asyncio.CancelledError) as e:  # noqa: BLE001  (best effort)
             log.debug("api agent: error closing a connection: %s", type(e).__name__)
 
     async def _shutdown(self) -> None:
@@ -487,7 +492,7 @@ class ApiAgent:
             headers["Authorization"] = f"Bearer {key}"
         try:
             async with asyncio.timeout(self.timeout_s):
-                resp = await client.post(self._url, json=payload, headers=headers)
+                resp = await client.post(self._url, json=payload, headers=headers, timeout=self.timeout_s)
         except (TimeoutError, httpx.TimeoutException) as e:
             if isinstance(e, httpx.ConnectTimeout):
                 return _Result(error=f"cannot reach {self._shown_url}: connect timeout", retryable=True)

@@ -30,8 +30,9 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Self
 
 _REASONS = {
     200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 408: "Request Timeout",
@@ -178,7 +179,7 @@ class FakeOpenAIServer:
         if self._server is not None:
             await self._server.wait_closed()
 
-    def start(self) -> "FakeOpenAIServer":
+    def start(self) -> Self:
         """Serve from a background thread."""
         loop = asyncio.new_event_loop()
         self._loop = loop
@@ -199,7 +200,7 @@ class FakeOpenAIServer:
             loop.close()
             self._loop = self._thread = None
 
-    def __enter__(self) -> "FakeOpenAIServer":
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

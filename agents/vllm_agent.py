@@ -45,6 +45,8 @@ Settings (``config.extra``, ``--agent-arg key=value``):
 * ``enforce_eager``: ``1`` skips torch.compile/CUDA graphs (faster start, slower steps).
 * ``max_num_seqs``, ``max_num_batched_tokens``: scheduler limits.
 * ``enable_prefix_caching``: ``0``/``1`` (vLLM's default: on).
+* ``enable_chunked_prefill``: ``0``/``1`` (vLLM's default: on; on vLLM's CPU build the default
+  here is off, see ``_cpu_defaults``: seeded sampling crashes there with chunked prefill).
 * ``ignore_eos``: ``1`` keeps sampling past end-of-sequence up to ``max_tokens`` (benchmarks).
 * ``logprobs_mode``: ``raw_logprobs`` (default), ``processed_logprobs`` (after temperature
   and top-p), ``raw_logits``, ``processed_logits``.
@@ -73,7 +75,8 @@ log = logging.getLogger(__name__)
 
 _EXTRA_KEYS = (
     "name", "dtype", "max_model_len", "gpu_memory_utilization", "kv_cache_gb", "enforce_eager",
-    "max_num_seqs", "max_num_batched_tokens", "enable_prefix_caching", "ignore_eos", "logprobs_mode",
+    "max_num_seqs", "max_num_batched_tokens", "enable_prefix_caching", "enable_chunked_prefill", "ignore_eos",
+    "logprobs_mode",
 )
 _LOGPROBS_MODES = ("raw_logprobs", "processed_logprobs", "raw_logits", "processed_logits")
 _DTYPES = ("auto", "float32", "bfloat16", "float16", "half", "float")
@@ -141,8 +144,8 @@ class _Engine:
 
             kwargs = dict(self._kwargs)
             cpu_kv_default = kwargs.pop("_cpu_kv_default_bytes", None)
-            if cpu_kv_default and _on_cpu():
-                kwargs["kv_cache_memory_bytes"] = cpu_kv_default
+            if _on_cpu():
+                _cpu_defaults(kwargs, cpu_kv_default)
             llm = LLM(**kwargs)
             tokenizer = llm.get_tokenizer()
             max_len = int(llm.llm_engine.model_config.max_model_len)
@@ -268,7 +271,7 @@ class VllmAgent:
         kv_gb = _number(extra, "kv_cache_gb", float, 0.001)
         if kv_gb is not None:
             kwargs["kv_cache_memory_bytes"] = int(kv_gb * 2**30)
-        for key in ("enforce_eager", "enable_prefix_caching"):
+        for key in ("enforce_eager", "enable_prefix_caching", "enable_chunked_prefill"):
             value = _flag(extra, key)
             if value is not None:
                 kwargs[key] = value
@@ -407,6 +410,39 @@ class VllmAgent:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _cpu_defaults(kwargs: dict[str, Any], kv_cache_bytes: int | None) -> None:
+    """Settings vLLM's CPU build needs that the user did not give.
+
+    * KV cache: a fixed size (vLLM's default there reserves 92% of the machine's memory).
+    * Chunked prefill off: vLLM 0.32's CPU worker crashes ("CPU Generator does not use
+      offset") when a seeded request's prefill is split over steps, which chunked prefill
+      does as soon as a batch's prompts exceed ``max_num_batched_tokens``. Without chunking
+      every prompt must fit in one step, so that budget becomes at least the context length.
+    """
+    if kv_cache_bytes:
+        kwargs["kv_cache_memory_bytes"] = kv_cache_bytes
+    if "enable_chunked_prefill" not in kwargs:
+        kwargs["enable_chunked_prefill"] = False
+        if "max_num_batched_tokens" not in kwargs:
+            context = kwargs.get("max_model_len") or _config_context(kwargs["model"]) or 0
+            kwargs["max_num_batched_tokens"] = max(4096, int(context))
+
+
+def _config_context(model_dir: str) -> int | None:
+    """The context length a model's config.json declares, if it says."""
+    import json
+
+    try:
+        config = json.loads((Path(model_dir) / "config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    for section in (config, config.get("text_config") or {}):
+        value = section.get("max_position_embeddings")
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
 
 
 def _on_cpu() -> bool:
