@@ -121,7 +121,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def _load_one(args: argparse.Namespace) -> tuple[Any, Any]:
     """(Task, Puzzle or None) for `clue show`."""
     from clue_env.dataset import DatasetError, load_tasks
-    from clue_env.generate import generate_puzzle
     from clue_env.puzzle import Puzzle
 
     if args.file:
@@ -139,13 +138,20 @@ def _load_one(args: argparse.Namespace) -> tuple[Any, Any]:
             except (KeyError, ValueError, TypeError):
                 puzzle = None
         return task, puzzle
+    puzzle = _generate_one(args)
+    return puzzle.task(), puzzle
+
+
+def _generate_one(args: argparse.Namespace):
+    """The puzzle named by --variant, --difficulty (or sizes) and --seed."""
+    from clue_env.generate import generate_puzzle
+
     variant = _variant(args.variant)
     difficulty = _difficulty(args)
     try:
-        puzzle = generate_puzzle(variant, difficulty, args.seed)
+        return generate_puzzle(variant, difficulty, args.seed)
     except ValueError as err:
         raise CliError(str(err)) from None
-    return puzzle.task(), puzzle
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -378,15 +384,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_play(args: argparse.Namespace) -> int:
     from agents.human import play_puzzle
-    from clue_env.generate import generate_puzzle
 
-    variant = _variant(args.variant)
-    difficulty = _difficulty(args)
-    try:
-        puzzle = generate_puzzle(variant, difficulty, args.seed)
-    except ValueError as err:
-        raise CliError(str(err)) from None
-    result = play_puzzle(puzzle)
+    result = play_puzzle(_generate_one(args))
     return 130 if result.reason == "interrupted" else 0
 
 
