@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import shlex
 import statistics
 import sys
@@ -34,7 +33,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import itertools
 
 import numpy
 import ortools
@@ -174,86 +172,27 @@ def bench_largest(seeds: int) -> list[str]:
 
 # ---------------------------------------------------------------- (c)
 
-_ITEM = re.compile(r"^(?:•|-|\*|\d+\.)\s+(.+?)\s*$")
-_SHARED = re.compile(r"\((\d+) suspects?\)$")
-_MAIN_KINDS = {
-    "who": re.compile(r"^who murdered", re.IGNORECASE),
-    "what": re.compile(r"^what weapon", re.IGNORECASE),
-    "where": re.compile(r"^where was the murder committed", re.IGNORECASE),
-    "when": re.compile(r"^when did the murder", re.IGNORECASE),
-    "why": re.compile(r"^why did the murderer", re.IGNORECASE),
-}
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})\s*([AP]M)$")
-
-
-def _minutes(text: str) -> int | None:
-    m = _CLOCK.match(text.strip())
-    if not m:
-        return None
-    h, mi, ap = int(m.group(1)) % 12, int(m.group(2)), m.group(3)
-    return (h + (12 if ap == "PM" else 0)) * 60 + mi
-
-
 def original_sizes(prompt: str) -> dict:
-    """The sizes of one of the original's puzzles, read from its prompt's lists."""
-    blocks = re.split(r"\n\s*\n", prompt)
-    lists: dict[str, list[str]] = {}
-    questions: dict[str, list[str]] = {}
-    for heading, body in itertools.pairwise(blocks):
-        head = heading.strip().splitlines()[-1] if heading.strip() else ""
-        if not head.endswith(":"):
-            continue
-        low = head.lower()
-        if "bonus question" in low:
-            questions["bonus"] = [line for line in body.splitlines() if line.strip()]
-            continue
-        if "question" in low and "answer" in low:
-            questions["main"] = [line for line in body.splitlines() if line.strip()]
-            continue
-        items = [m.group(1) for line in body.splitlines() if (m := _ITEM.match(line.strip()))]
-        if not items or len(items) != len([line for line in body.splitlines() if line.strip()]):
-            continue
-        for kind, pattern in (
-            ("suspects", r"suspects"),
-            ("weapons", r"weapons"),
-            ("rooms", r"\brooms\b"),
-            ("times", r"\btimes\b"),
-            ("motives", r"\bmotives\b"),
-        ):
-            if kind not in lists and re.search(pattern, low) and "laid out" not in low:
-                lists[kind] = items
-                break
-    suspects, weapons, rooms = (len(lists.get(k, [])) for k in ("suspects", "weapons", "rooms"))
-    times = lists.get("times", [])
-    motives = lists.get("motives", [])
-    shared = bool(motives) and all(_SHARED.search(m) for m in motives)
-    if shared:
-        counted = sum(int(_SHARED.search(m).group(1)) for m in motives)
-        if counted != suspects:
-            raise ValueError(f"shared motives count {counted} suspects, the prompt lists {suspects}")
-    elif motives and len(motives) != suspects:
-        raise ValueError(f"{len(motives)} unique motives for {suspects} suspects")
-    asked = []
-    for line in questions.get("main", []):
-        text = re.sub(r"^[A-Z]+\.\s+", "", line.strip())
-        kind = next((k for k, p in _MAIN_KINDS.items() if p.search(text)), None)
-        if kind is None:
-            raise ValueError(f"unknown main question {text!r}")
-        asked.append(kind)
+    """The sizes of one of the original's puzzles, read from its prompt by the project's parser."""
+    from clue_env.clock import parse_time_label
+    from clue_env.prompt_parse import parse_prompt
+
+    parsed = parse_prompt(prompt)
+    case = parsed.case
     step = 60
-    if len(times) > 1:
-        a, b = _minutes(times[0]), _minutes(times[1])
+    if len(case.times) > 1:
+        a, b = parse_time_label(case.times[0]), parse_time_label(case.times[1])
         if a is not None and b is not None:
             step = (b - a) % (24 * 60)
     return {
-        "suspects": suspects,
-        "weapons": weapons,
-        "rooms": rooms,
-        "times": max(1, len(times)),
-        "motives": len(motives),
-        "shared": shared,
-        "asked": asked,
-        "bonus": len(questions.get("bonus", [])),
+        "suspects": len(case.suspects),
+        "weapons": len(case.weapons),
+        "rooms": len(case.rooms),
+        "times": len(case.times),
+        "motives": len(case.motives),
+        "shared": bool(case.motives) and not case.unique_motives,
+        "asked": [q.kind for q in parsed.questions if not q.bonus],
+        "bonus": sum(q.bonus for q in parsed.questions),
         "step": step,
     }
 
