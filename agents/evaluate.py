@@ -11,7 +11,7 @@ import asyncio
 import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -137,17 +137,16 @@ async def _run(
     model: str | None,
 ) -> None:
     graders: dict[str, Grader] = {}
-    per_prompt = SamplingConfig(sampling.temperature, sampling.top_p, sampling.max_tokens, 1, sampling.seed)
     gate = asyncio.Semaphore(concurrency)
 
     async def one(task: Task, sample: int) -> None:
+        # One request per sample, each with its own seed, so an episode can be re-run alone.
+        seed = None if sampling.seed is None else sampling.seed + sample
+        per_sample = replace(sampling, n=1, seed=seed)
         async with gate:
             start = time.perf_counter()
             try:
-                s = per_prompt if sampling.seed is None else SamplingConfig(
-                    per_prompt.temperature, per_prompt.top_p, per_prompt.max_tokens, 1, sampling.seed + sample
-                )
-                completion = (await agent.agenerate([task.prompt], s))[0][0]
+                completion = (await agent.agenerate([task.prompt], per_sample))[0][0]
             except Exception as err:  # an agent bug must not lose the episode
                 completion = Completion(text="", error=f"{type(err).__name__}: {err}")
             grader = graders.get(task.id)

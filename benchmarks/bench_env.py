@@ -5,8 +5,9 @@ Three set-ups, each through ``gym.make("TemporalClue-v0", ...)`` as a user would
 (a) puzzles from a file (the original benchmark's val.json): pure environment overhead
     (prompt lookup, a new Grader per reset, grading the answer);
 (b) generated puzzles of the "tiny" variant with ``prefetch=POOL, workers=K`` (K = 1, 2):
-    the pool is filled first (until ``env.unwrapped._prefetcher.ready()`` reaches POOL),
-    then POOL episodes are played from it while the workers keep refilling it;
+    the pool is filled first (until every queued puzzle of ``env.unwrapped._prefetcher`` is ready),
+    then every finished puzzle in it (POOL - 1 after the first reset) is played while the
+    workers keep refilling it;
 (c) generated "tiny" puzzles without prefetch, for comparison.
 
 Every episode answers with realistic text: the solution lines ("A. Miss Scarlet", ...) on
@@ -18,9 +19,6 @@ noisy when other work shares the CPUs. The table goes to stdout, progress to std
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import shlex
 import statistics
 import sys
 import time
@@ -32,46 +30,19 @@ sys.path.insert(0, str(ROOT))
 import gymnasium as gym
 import numpy
 import ortools
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+import _common
+from _common import progress
 
 import clue_env  # noqa: F401  (registers TemporalClue-v0)
 from clue_env.env import TemporalClueEnv
 from clue_env.puzzle import Task
 
 VAL = ROOT.parent / "shared" / "anchors" / "temporal-clue" / "val.json"
-ERR = Console(stderr=True)
-
-
-def progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=ERR,
-        transient=True,
-        disable=not ERR.is_terminal,
-    )
 
 
 def machine_facts() -> list[str]:
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        usable = os.cpu_count()
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
-    return [
-        (
-            f"machine: {platform.machine()} {platform.system()}, cpu_count {os.cpu_count()}, usable cpus {usable}, "
-            f"load average at start {load}"
-        ),
-        (
-            f"python {platform.python_version()}, ortools {ortools.__version__}, gymnasium {gym.__version__}, "
-            f"numpy {numpy.__version__}"
-        ),
-        f"command: {shlex.join(['python', *sys.argv])}",
-    ]
+    return _common.machine_facts(f"ortools {ortools.__version__}, gymnasium {gym.__version__}, numpy {numpy.__version__}")
 
 
 def answer_for(task: Task, right: bool) -> str:
@@ -163,13 +134,14 @@ def main() -> None:
         env.reset(seed=0)  # starts the pool on seeds derived from 0
         with progress() as bar:
             task_id = bar.add_task(f"filling pool, {workers} worker(s)", total=pool)
-            while (ready := prefetcher.ready()) < pool:
+            while (ready := prefetcher.ready()) < prefetcher.queued():
                 bar.update(task_id, completed=ready)
                 time.sleep(0.1)
         fill = time.perf_counter() - start
         env.step(answer_for(env.unwrapped.task, True))
-        window = max(1, pool // 8)
-        res = play(env, pool, label, window=window)
+        episodes = prefetcher.queued()  # every one of them finished: no reset waits on CP-SAT
+        window = max(1, episodes // 8)
+        res = play(env, episodes, label, window=window)
         w = res["windows"]
         spread = (
             f"windows of {window}: min {min(w):,.0f}/s, median {statistics.median(w):,.0f}/s, max {max(w):,.0f}/s"

@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import shlex
 import statistics
 import sys
 import time
@@ -36,8 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 import numpy
 import ortools
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+import _common
+from _common import progress
 
 from clue_env.batch import generate_records
 from clue_env.builtin_variants import CLASSIC_GAME, TEMPORAL, TINY
@@ -48,7 +47,6 @@ from clue_env.sizes import MAIN_QUESTIONS, Sizes
 VAL = ROOT.parent / "shared" / "anchors" / "temporal-clue" / "val.json"
 ORIGINAL_MEDIAN_S = 310.0
 ORIGINAL_LARGEST_S = 47 * 60.0
-ERR = Console(stderr=True)
 
 # (variant, level, puzzles in the default run): about 10-25 s per level on one core.
 THROUGHPUT_LEVELS = [
@@ -64,32 +62,8 @@ THROUGHPUT_LEVELS = [
 ]
 
 
-def progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=ERR,
-        transient=True,
-        disable=not ERR.is_terminal,
-    )
-
-
 def machine_facts() -> list[str]:
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        usable = os.cpu_count()
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
-    return [
-        (
-            f"machine: {platform.machine()} {platform.system()}, cpu_count {os.cpu_count()}, usable cpus {usable}, "
-            f"load average at start {load}"
-        ),
-        f"python {platform.python_version()}, ortools {ortools.__version__}, numpy {numpy.__version__}",
-        f"command: {shlex.join(['python', *sys.argv])}",
-    ]
+    return _common.machine_facts(f"ortools {ortools.__version__}, numpy {numpy.__version__}")
 
 
 def cpu_seconds() -> float:

@@ -59,6 +59,11 @@ class Prefetcher:
         """How many prefetched puzzles are finished."""
         return sum(1 for _, f in self._queue if f.done())
 
+    def queued(self) -> int:
+        """How many puzzles are prefetched or in the making (refills come in batches, so
+        this drifts between ``ahead // 2`` and ``ahead``)."""
+        return len(self._queue)
+
     def close(self) -> None:
         for _, fut in self._queue:
             fut.cancel()

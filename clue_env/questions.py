@@ -89,7 +89,8 @@ class Question:
             return HasMotive(Ref("suspect", night.motives.index(self.motive)), self.motive)
         if self.bonus and self.kind == "where":
             assert self.subject is not None
-            return At(self.subject, case.room_names.index(self.answer(case, night)), self.time)
+            (member,) = members(self.subject, night)
+            return At(self.subject, room_of(member, night, self.time), self.time)
         return None
 
     def options(self, case: Case) -> tuple[str, ...]:

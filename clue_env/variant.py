@@ -65,8 +65,6 @@ class Variant:
             return difficulty
         if isinstance(difficulty, Sizes):
             self._check_fits("explicit sizes", difficulty)
-            if difficulty.motives > len(self.theme.motives):
-                raise ValueError(f"variant {self.name!r}: {difficulty.motives} motives asked, theme has {len(self.theme.motives)}")
             return fixed(difficulty.tag(), difficulty)
         try:
             return self.levels.get(difficulty)

@@ -1,0 +1,43 @@
+"""What the benchmark scripts share: a progress bar on stderr and the machine facts they print."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shlex
+import sys
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+ERR = Console(stderr=True)
+
+
+def progress() -> Progress:
+    """A bar on stderr, only when it is a terminal (stdout stays a clean table)."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=ERR,
+        transient=True,
+        disable=not ERR.is_terminal,
+    )
+
+
+def machine_facts(versions: str) -> list[str]:
+    """The machine line, ``versions`` (what the script depends on) and the exact command."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        usable = os.cpu_count()
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    return [
+        (
+            f"machine: {platform.machine()} {platform.system()}, cpu_count {os.cpu_count()}, usable cpus {usable}, "
+            f"load average at start {load}"
+        ),
+        f"python {platform.python_version()}, {versions}",
+        f"command: {shlex.join(['python', *sys.argv])}",
+    ]
