@@ -7,8 +7,9 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 EXIT_USAGE = 2
 
@@ -68,7 +69,14 @@ def _add_size_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _progress():
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(
         TextColumn("[bold]{task.description}"),
@@ -291,7 +299,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except EvalError as err:
         raise CliError(str(err)) from None
     try:
-        sampling = SamplingConfig(temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=args.seed)
+        sampling = SamplingConfig(
+            temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=args.seed
+        )
     except ValueError as err:
         raise CliError(str(err)) from None
     config = _agent_config(args)
@@ -301,7 +311,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except BaseException:
         agent.close()
         raise
-    meta.update({"agent": args.agent, "model": args.model, "samples": args.samples, "temperature": args.temperature, "max_tokens": args.max_tokens})
+    meta.update(
+        {
+            "agent": args.agent,
+            "model": args.model,
+            "samples": args.samples,
+            "temperature": args.temperature,
+            "max_tokens": args.max_tokens,
+        }
+    )
     console = Console(stderr=True)
     columns = [
         TextColumn("[bold]{task.description}"),
@@ -315,7 +333,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     ]
     try:
         with Progress(*columns, console=console) as bar:
-            job = bar.add_task(f"eval {args.agent}", total=len(tasks) * args.samples, acc="-", tok=0, cost="0.00", err=0)
+            job = bar.add_task(
+                f"eval {args.agent}", total=len(tasks) * args.samples, acc="-", tok=0, cost="0.00", err=0
+            )
 
             def on_record(record, tally) -> None:
                 bar.update(
@@ -444,7 +464,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="clue", description="Temporal Clue puzzles: generate, show, play, evaluate agents, report, audit.")
+    parser = argparse.ArgumentParser(
+        prog="clue", description="Temporal Clue puzzles: generate, show, play, evaluate agents, report, audit."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("generate", help="generate puzzles into a JSONL file")
@@ -505,7 +527,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("audit", help="check each puzzle of a file has exactly one answer under a reading of its text")
     p.add_argument("file", help="a puzzle file (.json or .jsonl)")
-    p.add_argument("--reading", choices=["literal", "encoded"], default="literal", help="literal: 'or' is inclusive (default)")
+    p.add_argument(
+        "--reading", choices=["literal", "encoded"], default="literal", help="literal: 'or' is inclusive (default)"
+    )
     p.add_argument("--n", type=int, default=None, help="only the first N puzzles")
     p.add_argument("--out", help="also write one JSON line per puzzle, with a second valid night as evidence")
     p.set_defaults(func=cmd_audit)

@@ -1,8 +1,8 @@
 """Agents: what plays the environment. Each is offered through the ``clue_agents`` hook.
 
-    from agents import create_agent, SamplingConfig, generate
-    solver = create_agent("solver")
-    print(generate(solver, [prompt])[0][0].text)
+from agents import create_agent, SamplingConfig, generate
+solver = create_agent("solver")
+print(generate(solver, [prompt])[0][0].text)
 """
 
 from .base import Agent, Completion, SamplingConfig, answer, generate

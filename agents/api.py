@@ -204,15 +204,21 @@ class ApiAgent:
         retry_after_max_s: float | None = None,
     ) -> None:
         if not config.model or not str(config.model).strip():
-            raise ValueError("api agent: a model name is required (--model, e.g. gpt-4o-mini, "
-                             "or the name the local server serves, as in `vllm serve MODEL`)")
+            raise ValueError(
+                "api agent: a model name is required (--model, e.g. gpt-4o-mini, "
+                "or the name the local server serves, as in `vllm serve MODEL`)"
+            )
         if not config.base_url or not str(config.base_url).strip():
-            raise ValueError("api agent: base_url is required (--base-url, e.g. https://api.openai.com/v1 "
-                             "or http://127.0.0.1:8000/v1 for a local `vllm serve`)")
+            raise ValueError(
+                "api agent: base_url is required (--base-url, e.g. https://api.openai.com/v1 "
+                "or http://127.0.0.1:8000/v1 for a local `vllm serve`)"
+            )
         parts = urlsplit(config.base_url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"api agent: base_url must be an http(s) URL such as http://127.0.0.1:8000/v1, "
-                             f"got {_display_url(config.base_url)!r}")
+            raise ValueError(
+                f"api agent: base_url must be an http(s) URL such as http://127.0.0.1:8000/v1, "
+                f"got {_display_url(config.base_url)!r}"
+            )
         extra = dict(config.extra or {})
         unknown = sorted(set(extra) - set(_EXTRA_KEYS))
         if unknown:
@@ -239,10 +245,13 @@ class ApiAgent:
         self.concurrency = config.concurrency
         self.timeout_s = float(config.timeout_s)
         self.max_retries = config.max_retries
-        self.backoff_base_s = backoff_base_s if backoff_base_s is not None else _float_extra(extra, "backoff_base_s", 1.0)
+        self.backoff_base_s = (
+            backoff_base_s if backoff_base_s is not None else _float_extra(extra, "backoff_base_s", 1.0)
+        )
         self.backoff_max_s = backoff_max_s if backoff_max_s is not None else _float_extra(extra, "backoff_max_s", 30.0)
-        self.retry_after_max_s = (retry_after_max_s if retry_after_max_s is not None
-                                  else _float_extra(extra, "retry_after_max_s", 60.0))
+        self.retry_after_max_s = (
+            retry_after_max_s if retry_after_max_s is not None else _float_extra(extra, "retry_after_max_s", 60.0)
+        )
         table = known_price(self.model) or (0.0, 0.0)
         self.price_in_per_mtok = config.price_in_per_mtok if config.price_in_per_mtok is not None else table[0]
         self.price_out_per_mtok = config.price_out_per_mtok if config.price_out_per_mtok is not None else table[1]
@@ -260,14 +269,20 @@ class ApiAgent:
         self._ssl: Any = None
         self._sem: asyncio.Semaphore | None = None
         self._closed = False
-        if self.api_key_env and not os.environ.get(self.api_key_env) and parts.hostname not in (
-                "127.0.0.1", "localhost", "::1"):
-            log.warning("api agent: environment variable %s is not set; sending requests without an API key",
-                        self.api_key_env)
+        if (
+            self.api_key_env
+            and not os.environ.get(self.api_key_env)
+            and parts.hostname not in ("127.0.0.1", "localhost", "::1")
+        ):
+            log.warning(
+                "api agent: environment variable %s is not set; sending requests without an API key", self.api_key_env
+            )
 
     def __repr__(self) -> str:
-        return (f"ApiAgent(name={self.name!r}, base_url={self._shown_url!r}, model={self.model!r}, "
-                f"api_key_env={self.api_key_env!r}, concurrency={self.concurrency})")
+        return (
+            f"ApiAgent(name={self.name!r}, base_url={self._shown_url!r}, model={self.model!r}, "
+            f"api_key_env={self.api_key_env!r}, concurrency={self.concurrency})"
+        )
 
     # -- the key, only ever read here ---------------------------------------------------------
     def _key(self) -> str | None:
@@ -411,8 +426,12 @@ class ApiAgent:
                 first = await self._request(prompt, sampling, 1, sampling.seed)
                 if first.error is None:
                     if self._n_in_one_request:
-                        log.info("api agent: %s refused n=%d (%s); sending n separate requests from now on",
-                                 self._shown_url, n, res.error)
+                        log.info(
+                            "api agent: %s refused n=%d (%s); sending n separate requests from now on",
+                            self._shown_url,
+                            n,
+                            res.error,
+                        )
                     self._n_in_one_request = False
                     return self._completions(first, 1) + await self._separately(prompt, sampling, n - 1, 1)
                 res = first
@@ -471,8 +490,9 @@ class ApiAgent:
                 return res
             if attempt + 1 < attempts:
                 delay = self._delay(attempt, res.retry_after)
-                log.debug("api agent: attempt %d/%d failed (%s); retrying in %.2f s",
-                          attempt + 1, attempts, res.error, delay)
+                log.debug(
+                    "api agent: attempt %d/%d failed (%s); retrying in %.2f s", attempt + 1, attempts, res.error, delay
+                )
                 await asyncio.sleep(delay)
         res.error = f"{res.error} (after {attempts} attempts)"
         log.info("api agent: request failed: %s", res.error)
@@ -481,7 +501,7 @@ class ApiAgent:
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:  # the server's word, plus up to 10% so waiters do not return at once
             return min(max(retry_after, 0.0), self.retry_after_max_s) * random.uniform(1.0, 1.1)
-        base = min(self.backoff_max_s, self.backoff_base_s * (2 ** attempt))
+        base = min(self.backoff_max_s, self.backoff_base_s * (2**attempt))
         return base * random.uniform(0.5, 1.0)
 
     async def _attempt(self, client: httpx.AsyncClient, payload: dict[str, Any]) -> _Result:
@@ -498,16 +518,20 @@ class ApiAgent:
                 return _Result(error=f"cannot reach {self._shown_url}: connect timeout", retryable=True)
             return _Result(error=f"timeout after {self.timeout_s:g} s waiting for {self._shown_url}", retryable=True)
         except httpx.ConnectError as e:
-            return _Result(error=self._redact(_one_line(f"cannot reach {self._shown_url}: {_exc_reason(e)}")),
-                           retryable=True)
+            return _Result(
+                error=self._redact(_one_line(f"cannot reach {self._shown_url}: {_exc_reason(e)}")), retryable=True
+            )
         except httpx.UnsupportedProtocol as e:
             return _Result(error=self._redact(_one_line(f"bad URL {self._shown_url}: {e}")))
         except (httpx.TransportError, OSError) as e:
             reason = _exc_reason(e)
-            return _Result(error=self._redact(_one_line(f"connection to {self._shown_url} failed: {reason}")),
-                           retryable=True)
+            return _Result(
+                error=self._redact(_one_line(f"connection to {self._shown_url} failed: {reason}")), retryable=True
+            )
         except httpx.HTTPError as e:
-            return _Result(error=self._redact(_one_line(f"request to {self._shown_url} failed: {type(e).__name__}: {e}")))
+            return _Result(
+                error=self._redact(_one_line(f"request to {self._shown_url} failed: {type(e).__name__}: {e}"))
+            )
         finally:
             headers.clear()
             key = None
@@ -519,14 +543,16 @@ class ApiAgent:
             try:
                 data = json.loads(resp.content)
             except ValueError:
-                return _Result(error=f"invalid JSON body from {self._shown_url} (HTTP {code})", status=code,
-                               retryable=True)
+                return _Result(
+                    error=f"invalid JSON body from {self._shown_url} (HTTP {code})", status=code, retryable=True
+                )
             choices = data.get("choices") if isinstance(data, dict) else None
             if not isinstance(choices, list) or not choices or not all(isinstance(c, dict) for c in choices):
                 reason = _error_reason(data) if isinstance(data, dict) else ""
                 msg = f"invalid response from {self._shown_url} (HTTP {code}, no choices)"
-                return _Result(error=self._redact(_one_line(msg + (f": {reason}" if reason else ""))),
-                               status=code, retryable=True)
+                return _Result(
+                    error=self._redact(_one_line(msg + (f": {reason}" if reason else ""))), status=code, retryable=True
+                )
             usage = data.get("usage")
             return _Result(choices=choices, usage=usage if isinstance(usage, dict) else {}, status=code)
         reason = _error_reason_from_response(resp)
@@ -537,8 +563,12 @@ class ApiAgent:
             reason = f"redirected to {_display_url(resp.headers['location'])}; use that URL as base_url"
         msg = f"HTTP {code} {resp.reason_phrase or ''}".rstrip() + (f": {reason}" if reason else "")
         retryable = code in _RETRYABLE_STATUS or code >= 500
-        return _Result(error=self._redact(_one_line(msg)), status=code, retryable=retryable,
-                       retry_after=_retry_after(resp) if retryable else None)
+        return _Result(
+            error=self._redact(_one_line(msg)),
+            status=code,
+            retryable=retryable,
+            retry_after=_retry_after(resp) if retryable else None,
+        )
 
     def _completions(self, res: _Result, n: int) -> list[Completion]:
         choices = sorted(res.choices, key=lambda c: c.get("index", 0) if isinstance(c.get("index"), int) else 0)[:n]
@@ -555,14 +585,16 @@ class ApiAgent:
                 extra["reasoning"] = reasoning
             cost = (pt * self.price_in_per_mtok / k + ct_i * self.price_out_per_mtok) / 1e6
             finish = choice.get("finish_reason")
-            out.append(Completion(
-                text=_content_text(msg.get("content")),
-                prompt_tokens=pt,
-                completion_tokens=ct_i,
-                cost_usd=cost,
-                finish_reason=finish if isinstance(finish, str) else None,
-                extra=extra,
-            ))
+            out.append(
+                Completion(
+                    text=_content_text(msg.get("content")),
+                    prompt_tokens=pt,
+                    completion_tokens=ct_i,
+                    cost_usd=cost,
+                    finish_reason=finish if isinstance(finish, str) else None,
+                    extra=extra,
+                )
+            )
         return out
 
 

@@ -55,11 +55,23 @@ def _preset(name: str):
 def clue_agents() -> list[AgentSpec]:
     return [
         AgentSpec("random", "picks a valid option for every question at random: the chance baseline", _random),
-        AgentSpec("solver", "parses the prompt's clues and solves them with CP-SAT: a zero-cost exact baseline", _solver),
-        AgentSpec("api", "any OpenAI-compatible chat-completions server (--base-url, --model, key from $OPENAI_API_KEY)", _api),
+        AgentSpec(
+            "solver", "parses the prompt's clues and solves them with CP-SAT: a zero-cost exact baseline", _solver
+        ),
+        AgentSpec(
+            "api", "any OpenAI-compatible chat-completions server (--base-url, --model, key from $OPENAI_API_KEY)", _api
+        ),
         AgentSpec("human", "a person at the terminal, with a detective's notepad", _human),
         AgentSpec("vllm", "a local model on an in-process vLLM engine (--model: HF id or path)", _vllm),
-        AgentSpec("qwen14b", "Qwen2.5-14B-Instruct on vLLM (local weights or the Hugging Face cache)", _preset("qwen14b")),
-        AgentSpec("qwen32b", "Qwen2.5-32B-Instruct on vLLM (local weights or the Hugging Face cache)", _preset("qwen32b")),
-        AgentSpec("tiny", "a tiny Qwen2-architecture model built locally, on vLLM (CPU build works): tests and demos", _preset("tiny")),
+        AgentSpec(
+            "qwen14b", "Qwen2.5-14B-Instruct on vLLM (local weights or the Hugging Face cache)", _preset("qwen14b")
+        ),
+        AgentSpec(
+            "qwen32b", "Qwen2.5-32B-Instruct on vLLM (local weights or the Hugging Face cache)", _preset("qwen32b")
+        ),
+        AgentSpec(
+            "tiny",
+            "a tiny Qwen2-architecture model built locally, on vLLM (CPU build works): tests and demos",
+            _preset("tiny"),
+        ),
     ]

@@ -11,9 +11,10 @@ import asyncio
 import json
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from clue_env.grading import Grader
 from clue_env.puzzle import Task
@@ -65,7 +66,9 @@ class Tally:
         return math.sqrt(var / self.done)
 
 
-def episode_record(task: Task, sample: int, completion: Completion, grader: Grader, agent: str, model: str | None, seconds: float) -> dict[str, Any]:
+def episode_record(
+    task: Task, sample: int, completion: Completion, grader: Grader, agent: str, model: str | None, seconds: float
+) -> dict[str, Any]:
     grade = grader(completion.text)
     return {
         "episode": f"{task.id}#{sample}",
@@ -161,7 +164,9 @@ def check_out_dir(out_dir: str | Path, resume: bool) -> None:
     """Refuse to mix a new run into an old one's results (unless resuming)."""
     results_path = Path(out_dir) / RESULTS
     if not resume and results_path.exists() and results_path.stat().st_size > 0:
-        raise EvalError(f"{results_path} already holds results; pass --resume to continue that run, or choose another --out")
+        raise EvalError(
+            f"{results_path} already holds results; pass --resume to continue that run, or choose another --out"
+        )
     if Path(out_dir).exists() and not Path(out_dir).is_dir():
         raise EvalError(f"--out {out_dir} is a file, not a folder")
 

@@ -35,9 +35,17 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 _REASONS = {
-    200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 408: "Request Timeout",
-    422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error",
-    502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    408: "Request Timeout",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
 
 
@@ -294,31 +302,43 @@ class FakeOpenAIServer:
             }
             for i in range(k)
         ]
-        out: dict[str, Any] = {"id": "chatcmpl-fake", "object": "chat.completion",
-                               "model": payload.get("model"), "choices": choices}
+        out: dict[str, Any] = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "model": payload.get("model"),
+            "choices": choices,
+        }
         if self.usage:
-            out["usage"] = {"prompt_tokens": len(prompt.split()), "completion_tokens": 7 * k,
-                            "total_tokens": len(prompt.split()) + 7 * k}
+            out["usage"] = {
+                "prompt_tokens": len(prompt.split()),
+                "completion_tokens": 7 * k,
+                "total_tokens": len(prompt.split()) + 7 * k,
+            }
         return json.dumps(out).encode()
 
     @staticmethod
     def _write(writer: asyncio.StreamWriter, code: int, body: bytes, headers: tuple[tuple[str, str], ...] = ()) -> None:
         extra = "".join(f"{k}: {v}\r\n" for k, v in headers)
-        head = (f"HTTP/1.1 {code} {_REASONS.get(code, 'Status')}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\n{extra}Connection: keep-alive\r\n\r\n")
+        head = (
+            f"HTTP/1.1 {code} {_REASONS.get(code, 'Status')}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n{extra}Connection: keep-alive\r\n\r\n"
+        )
         writer.write(head.encode("latin-1") + body)
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description="A local OpenAI-compatible chat-completions server that answers "
-                                            "every request (for benchmarks and trying the CLI).")
+    p = argparse.ArgumentParser(
+        description="A local OpenAI-compatible chat-completions server that answers "
+        "every request (for benchmarks and trying the CLI)."
+    )
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)")
     p.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
     p.add_argument("--text", default=None, help="the answer text (default: names the prompt)")
     args = p.parse_args(argv)
 
-    server = FakeOpenAIServer((lambda r: ok(args.text)) if args.text is not None else None,
-                              latency_s=args.latency, port=args.port)
+    server = FakeOpenAIServer(
+        (lambda r: ok(args.text)) if args.text is not None else None, latency_s=args.latency, port=args.port
+    )
 
     async def run() -> None:
         await server.serve_start()

@@ -48,8 +48,12 @@ PRESETS: dict[str, Preset] = {
     "qwen32b": Preset("qwen32b", "Qwen2.5-32B-Instruct", "Qwen/Qwen2.5-32B-Instruct"),
     # float32: the tiny model is saved in float32 and vLLM's CPU build would otherwise cast it
     # to bfloat16; 256 MiB of KV cache is room for ~100 full-length sequences of it.
-    "tiny": Preset("tiny", "tiny random Qwen2-architecture test model, built locally", None,
-                   {"dtype": "float32", "kv_cache_gb": "0.25"}),
+    "tiny": Preset(
+        "tiny",
+        "tiny random Qwen2-architecture test model, built locally",
+        None,
+        {"dtype": "float32", "kv_cache_gb": "0.25"},
+    ),
 }
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
@@ -58,17 +62,21 @@ _HF_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
 
 def _fetch_hint(repo: str | None) -> str:
     repo = repo or "ORG/MODEL"
-    return (f"fetch it with `huggingface-cli download {repo}` (or `hf download {repo}`) on a machine "
-            f"with internet access, or pass a local copy with `--model /path/to/{repo.split('/')[-1]}`")
+    return (
+        f"fetch it with `huggingface-cli download {repo}` (or `hf download {repo}`) on a machine "
+        f"with internet access, or pass a local copy with `--model /path/to/{repo.split('/')[-1]}`"
+    )
 
 
 def _check_dir(path: Path, what: str, repo: str | None) -> Path:
     if not (path / "config.json").is_file():
-        raise ModelWeightsNotFound(f"{what} {path} has no config.json: not a Hugging Face model directory; "
-                                   + _fetch_hint(repo))
+        raise ModelWeightsNotFound(
+            f"{what} {path} has no config.json: not a Hugging Face model directory; " + _fetch_hint(repo)
+        )
     if not any(p.name.endswith(_WEIGHT_SUFFIXES) for p in path.iterdir()):
-        raise ModelWeightsNotFound(f"{what} {path} has no weight files (*.safetensors/*.bin): an incomplete "
-                                   "download? " + _fetch_hint(repo))
+        raise ModelWeightsNotFound(
+            f"{what} {path} has no weight files (*.safetensors/*.bin): an incomplete download? " + _fetch_hint(repo)
+        )
     return path
 
 
@@ -84,8 +92,9 @@ def resolve_model(model: str, *, cache_dir: str | Path | None = None) -> Path:
         return _check_dir(path.resolve(), "model directory", None)
     looks_like_path = model.startswith(("/", ".", "~")) or os.sep in model.replace("/", "", 1) or path.exists()
     if looks_like_path or not _HF_ID.match(model):
-        raise ModelWeightsNotFound(f"model {model!r}: no such directory, and not a Hugging Face id "
-                                   "(ORG/NAME); " + _fetch_hint(None))
+        raise ModelWeightsNotFound(
+            f"model {model!r}: no such directory, and not a Hugging Face id (ORG/NAME); " + _fetch_hint(None)
+        )
 
     from huggingface_hub import snapshot_download, try_to_load_from_cache
     from huggingface_hub.errors import LocalEntryNotFoundError
@@ -93,13 +102,15 @@ def resolve_model(model: str, *, cache_dir: str | Path | None = None) -> Path:
     where = str(cache_dir) if cache_dir else _hf_cache()
     cached = try_to_load_from_cache(model, "config.json", cache_dir=cache_dir)
     if not isinstance(cached, str):
-        raise ModelWeightsNotFound(f"weights for {model} are not in the Hugging Face cache ({where}); "
-                                   + _fetch_hint(model))
+        raise ModelWeightsNotFound(
+            f"weights for {model} are not in the Hugging Face cache ({where}); " + _fetch_hint(model)
+        )
     try:
         snapshot = Path(snapshot_download(model, local_files_only=True, cache_dir=cache_dir))
     except (LocalEntryNotFoundError, FileNotFoundError, OSError) as e:
-        raise ModelWeightsNotFound(f"weights for {model} are not (completely) in the Hugging Face cache ({where}): "
-                                   f"{e}; " + _fetch_hint(model)) from None
+        raise ModelWeightsNotFound(
+            f"weights for {model} are not (completely) in the Hugging Face cache ({where}): {e}; " + _fetch_hint(model)
+        ) from None
     return _check_dir(snapshot, f"cached snapshot of {model}", model)
 
 

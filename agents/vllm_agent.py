@@ -74,8 +74,17 @@ from .config import AgentConfig
 log = logging.getLogger(__name__)
 
 _EXTRA_KEYS = (
-    "name", "dtype", "max_model_len", "gpu_memory_utilization", "kv_cache_gb", "enforce_eager",
-    "max_num_seqs", "max_num_batched_tokens", "enable_prefix_caching", "enable_chunked_prefill", "ignore_eos",
+    "name",
+    "dtype",
+    "max_model_len",
+    "gpu_memory_utilization",
+    "kv_cache_gb",
+    "enforce_eager",
+    "max_num_seqs",
+    "max_num_batched_tokens",
+    "enable_prefix_caching",
+    "enable_chunked_prefill",
+    "ignore_eos",
     "logprobs_mode",
 )
 _LOGPROBS_MODES = ("raw_logprobs", "processed_logprobs", "raw_logits", "processed_logits")
@@ -240,8 +249,9 @@ def _settle(fut: cf.Future, result: Any = None, error: BaseException | None = No
 class VllmAgent:
     """A model on an in-process vLLM engine as an ``Agent``. See the module docstring."""
 
-    def __init__(self, config: AgentConfig, *, model_path: str | Path | None = None,
-                 extra: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, config: AgentConfig, *, model_path: str | Path | None = None, extra: dict[str, str] | None = None
+    ) -> None:
         extra = dict(config.extra or {}) if extra is None else dict(extra)
         unknown = sorted(set(extra) - set(_EXTRA_KEYS))
         if unknown:
@@ -259,8 +269,9 @@ class VllmAgent:
             raise ValueError(f"vllm agent: dtype must be one of {', '.join(_DTYPES)}, got {dtype!r}")
         logprobs_mode = extra.get("logprobs_mode", "raw_logprobs")
         if logprobs_mode not in _LOGPROBS_MODES:
-            raise ValueError(f"vllm agent: logprobs_mode must be one of {', '.join(_LOGPROBS_MODES)}, "
-                             f"got {logprobs_mode!r}")
+            raise ValueError(
+                f"vllm agent: logprobs_mode must be one of {', '.join(_LOGPROBS_MODES)}, got {logprobs_mode!r}"
+            )
         self.ignore_eos = bool(_flag(extra, "ignore_eos"))
         kwargs: dict[str, Any] = {
             "model": self.model_path,
@@ -270,9 +281,12 @@ class VllmAgent:
             "dtype": dtype,
             "logprobs_mode": logprobs_mode,
         }
-        for key, kind, low, high in (("max_model_len", int, 16, None), ("max_num_seqs", int, 1, None),
-                                     ("max_num_batched_tokens", int, 16, None),
-                                     ("gpu_memory_utilization", float, 0.01, 1.0)):
+        for key, kind, low, high in (
+            ("max_model_len", int, 16, None),
+            ("max_num_seqs", int, 1, None),
+            ("max_num_batched_tokens", int, 16, None),
+            ("gpu_memory_utilization", float, 0.01, 1.0),
+        ):
             value = _number(extra, key, kind, low, high)
             if value is not None:
                 kwargs[key] = value
@@ -300,8 +314,11 @@ class VllmAgent:
                 raise RuntimeError(f"{self.name}: agent is closed")
             if self._engine is None:
                 kwargs = dict(self.llm_kwargs)
-                if "kv_cache_memory_bytes" not in kwargs and "gpu_memory_utilization" not in kwargs \
-                        and not os.environ.get("VLLM_CPU_KVCACHE_SPACE"):
+                if (
+                    "kv_cache_memory_bytes" not in kwargs
+                    and "gpu_memory_utilization" not in kwargs
+                    and not os.environ.get("VLLM_CPU_KVCACHE_SPACE")
+                ):
                     # Applied by the driver thread only on vLLM's CPU build (see _on_cpu).
                     kwargs["_cpu_kv_default_bytes"] = int(CPU_DEFAULT_KV_CACHE_GB * 2**30)
                 self._engine = _Engine(kwargs)
@@ -322,8 +339,9 @@ class VllmAgent:
     def render(tokenizer, prompt: str) -> list[int]:
         """The prompt as the model sees it: one user message through the chat template."""
         if getattr(tokenizer, "chat_template", None):
-            text = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
-                                                 add_generation_prompt=True)
+            text = tokenizer.apply_chat_template(
+                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+            )
             return list(tokenizer.encode(text, add_special_tokens=False))
         return list(tokenizer.encode(prompt))
 
@@ -361,8 +379,14 @@ class VllmAgent:
             if len(ids) >= max_len:
                 fut.set_exception(_Rejected(f"prompt is {len(ids)} tokens; the model's context is {max_len}"))
             else:
-                items.append((f"{id(self):x}-{call}-{i}", {"prompt_token_ids": ids},
-                              self._params(sampling, i, len(ids), max_len), fut))
+                items.append(
+                    (
+                        f"{id(self):x}-{call}-{i}",
+                        {"prompt_token_ids": ids},
+                        self._params(sampling, i, len(ids), max_len),
+                        fut,
+                    )
+                )
             futures.append(fut)
         engine.submit(items)
         waiting = [asyncio.wrap_future(f) for f in futures]
@@ -372,12 +396,19 @@ class VllmAgent:
             engine.abort([request_id for request_id, _, _, _ in items])
             raise
         return await asyncio.to_thread(
-            lambda: [self._completions(tokenizer, res, ids, sampling.n) for res, ids in zip(results, prompt_ids)])
+            lambda: [self._completions(tokenizer, res, ids, sampling.n) for res, ids in zip(results, prompt_ids)]
+        )
 
     def _completions(self, tokenizer, result: Any, prompt_ids: list[int], n: int) -> list[Completion]:
         if isinstance(result, _Rejected):
-            return [Completion(text="", prompt_tokens=len(prompt_ids), prompt_token_ids=tuple(prompt_ids),
-                               error=f"{self.name}: request rejected: {result}"[:500])] * n
+            return [
+                Completion(
+                    text="",
+                    prompt_tokens=len(prompt_ids),
+                    prompt_token_ids=tuple(prompt_ids),
+                    error=f"{self.name}: request rejected: {result}"[:500],
+                )
+            ] * n
         if isinstance(result, BaseException):
             raise RuntimeError(f"{self.name}: vLLM engine failed: {type(result).__name__}: {result}") from result
         sent = tuple(result.prompt_token_ids or prompt_ids)
@@ -385,22 +416,26 @@ class VllmAgent:
         for out in sorted(result.outputs, key=lambda o: o.index):
             token_ids = tuple(int(t) for t in out.token_ids)
             if out.logprobs is None or len(out.logprobs) != len(token_ids):
-                raise RuntimeError(f"{self.name}: vLLM returned {0 if out.logprobs is None else len(out.logprobs)} "
-                                   f"logprobs for {len(token_ids)} tokens")
+                raise RuntimeError(
+                    f"{self.name}: vLLM returned {0 if out.logprobs is None else len(out.logprobs)} "
+                    f"logprobs for {len(token_ids)} tokens"
+                )
             logprobs = tuple(float(out.logprobs[k][t].logprob) for k, t in enumerate(token_ids))
             # The text is exactly the sampled ids decoded. vLLM's incremental text is the same
             # except that it holds back an unfinished UTF-8 sequence at a length cut-off.
             text = tokenizer.decode(list(token_ids), skip_special_tokens=True)
-            done.append(Completion(
-                text=text,
-                prompt_tokens=len(sent),
-                completion_tokens=len(token_ids),
-                token_ids=token_ids,
-                logprobs=logprobs,
-                prompt_token_ids=sent,
-                finish_reason=out.finish_reason,
-                extra={"stop_reason": out.stop_reason} if out.stop_reason is not None else {},
-            ))
+            done.append(
+                Completion(
+                    text=text,
+                    prompt_tokens=len(sent),
+                    completion_tokens=len(token_ids),
+                    token_ids=token_ids,
+                    logprobs=logprobs,
+                    prompt_token_ids=sent,
+                    finish_reason=out.finish_reason,
+                    extra={"stop_reason": out.stop_reason} if out.stop_reason is not None else {},
+                )
+            )
         if len(done) != n:
             raise RuntimeError(f"{self.name}: vLLM returned {len(done)} completions, {n} asked")
         return done
@@ -469,6 +504,8 @@ def create_vllm(config: AgentConfig) -> VllmAgent:
     from .presets import resolve_model
 
     if not config.model or not str(config.model).strip():
-        raise ValueError("vllm agent: a model is required (--model: a Hugging Face id in the local cache, "
-                         "e.g. Qwen/Qwen2.5-14B-Instruct, or a local directory)")
+        raise ValueError(
+            "vllm agent: a model is required (--model: a Hugging Face id in the local cache, "
+            "e.g. Qwen/Qwen2.5-14B-Instruct, or a local directory)"
+        )
     return VllmAgent(config, model_path=resolve_model(config.model))

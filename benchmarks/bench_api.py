@@ -36,7 +36,9 @@ from agents.config import AgentConfig
 def start_server(latency: float) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "agents.fake_openai", "--latency", str(latency), "--text", "ok"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     line = proc.stdout.readline().strip() if proc.stdout else ""
     if not line.startswith("listening on "):
@@ -49,8 +51,10 @@ async def raw_sockets(base_url: str, concurrency: int, rounds: int) -> float:
     """Requests/s of ``concurrency`` keep-alive sockets sending pre-built requests: the ceiling."""
     host, port = base_url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
     body = b'{"model": "bench", "messages": [{"role": "user", "content": "prompt"}], "max_tokens": 16}'
-    request = (b"POST /v1/chat/completions HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-               b"Content-Length: %d\r\n\r\n%s" % (host.encode(), len(body), body))
+    request = (
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (host.encode(), len(body), body)
+    )
 
     async def worker(n: int) -> None:
         reader, writer = await asyncio.open_connection(host, int(port))
@@ -58,8 +62,11 @@ async def raw_sockets(base_url: str, concurrency: int, rounds: int) -> float:
             for _ in range(n):
                 writer.write(request)
                 head = await reader.readuntil(b"\r\n\r\n")
-                length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                              if line.lower().startswith(b"content-length:"))
+                length = next(
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
                 await reader.readexactly(length)
         finally:
             writer.close()
@@ -71,8 +78,9 @@ async def raw_sockets(base_url: str, concurrency: int, rounds: int) -> float:
 
 
 async def measure(base_url: str, concurrency: int, rounds: int) -> dict[str, float]:
-    agent = create_api(AgentConfig(model="bench", base_url=base_url, concurrency=concurrency,
-                                   timeout_s=30, max_retries=0))
+    agent = create_api(
+        AgentConfig(model="bench", base_url=base_url, concurrency=concurrency, timeout_s=30, max_retries=0)
+    )
     try:
         sampling = SamplingConfig(max_tokens=16)
         await agent.agenerate([f"warm {i}" for i in range(concurrency)], sampling)  # open the connections
@@ -83,8 +91,13 @@ async def measure(base_url: str, concurrency: int, rounds: int) -> dict[str, flo
     finally:
         await agent.aclose()
     errors = sum(1 for cs in out for c in cs if c.error)
-    return {"requests": len(prompts), "wall": wall, "rps": len(prompts) / wall, "cpu_ms": 1000 * cpu / len(prompts),
-            "errors": errors}
+    return {
+        "requests": len(prompts),
+        "wall": wall,
+        "rps": len(prompts) / wall,
+        "cpu_ms": 1000 * cpu / len(prompts),
+        "errors": errors,
+    }
 
 
 def main() -> None:
@@ -100,8 +113,10 @@ def main() -> None:
 
     print(f"$ {shlex.join([os.path.relpath(sys.executable), *sys.argv])}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"server latency {args.latency:g} s, {args.rounds} rounds per level, best of {args.repeat}, "
-          f"{os.cpu_count()} CPUs (load average {load:.1f}), Python {sys.version.split()[0]}, httpx {httpx.__version__}")
+    print(
+        f"server latency {args.latency:g} s, {args.rounds} rounds per level, best of {args.repeat}, "
+        f"{os.cpu_count()} CPUs (load average {load:.1f}), Python {sys.version.split()[0]}, httpx {httpx.__version__}"
+    )
     proc, base_url = start_server(args.latency)
     rows = []
     try:
@@ -114,8 +129,10 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    print(f"{'C':>4} {'requests':>8} {'ideal/s':>8} {'req/s':>8} {'eff.':>6} {'median':>7} "
-          f"{'CPU ms/req':>10} {'errors':>6} {'sockets/s':>9} {'vs sockets':>10}")
+    print(
+        f"{'C':>4} {'requests':>8} {'ideal/s':>8} {'req/s':>8} {'eff.':>6} {'median':>7} "
+        f"{'CPU ms/req':>10} {'errors':>6} {'sockets/s':>9} {'vs sockets':>10}"
+    )
     worst = 1.0
     for c, runs, raw in rows:
         ideal = c / args.latency
@@ -123,8 +140,10 @@ def main() -> None:
         med = statistics.median(r["rps"] for r in runs)
         eff = best["rps"] / ideal
         worst = min(worst, eff)
-        print(f"{c:>4} {best['requests']:>8} {ideal:>8.0f} {best['rps']:>8.1f} {eff:>6.1%} {med / ideal:>7.1%} "
-              f"{best['cpu_ms']:>10.2f} {sum(r['errors'] for r in runs):>6} {raw:>9.1f} {best['rps'] / raw:>10.1%}")
+        print(
+            f"{c:>4} {best['requests']:>8} {ideal:>8.0f} {best['rps']:>8.1f} {eff:>6.1%} {med / ideal:>7.1%} "
+            f"{best['cpu_ms']:>10.2f} {sum(r['errors'] for r in runs):>6} {raw:>9.1f} {best['rps'] / raw:>10.1%}"
+        )
     print(f"goal: >= 90% of ideal at every level: {'met' if worst >= 0.9 else 'NOT met'} (worst {worst:.1%})")
 
 

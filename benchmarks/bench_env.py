@@ -27,11 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import _common
 import gymnasium as gym
 import numpy
 import ortools
-
-import _common
 from _common import progress
 
 import clue_env  # noqa: F401  (registers TemporalClue-v0)
@@ -42,7 +41,9 @@ VAL = ROOT.parent / "shared" / "anchors" / "temporal-clue" / "val.json"
 
 
 def machine_facts() -> list[str]:
-    return _common.machine_facts(f"ortools {ortools.__version__}, gymnasium {gym.__version__}, numpy {numpy.__version__}")
+    return _common.machine_facts(
+        f"ortools {ortools.__version__}, gymnasium {gym.__version__}, numpy {numpy.__version__}"
+    )
 
 
 def answer_for(task: Task, right: bool) -> str:

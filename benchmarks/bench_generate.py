@@ -32,10 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+import _common
 import numpy
 import ortools
-
-import _common
 from _common import progress
 
 from clue_env.batch import generate_records
@@ -145,6 +144,7 @@ def bench_largest(seeds: int) -> list[str]:
 
 
 # ---------------------------------------------------------------- (c)
+
 
 def original_sizes(prompt: str) -> dict:
     """The sizes of one of the original's puzzles, read from its prompt by the project's parser."""

@@ -21,29 +21,69 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from clue_env.grading import Grader, grade
 
 SUSPECTS = [
-    "Miss Scarlet", "Mr. Green", "Mrs. White", "Mrs. Peacock", "Colonel Mustard",
-    "Professor Plum", "Miss Peach", "Sgt. Gray", "Monsieur Brunette", "Madame Rose",
+    "Miss Scarlet",
+    "Mr. Green",
+    "Mrs. White",
+    "Mrs. Peacock",
+    "Colonel Mustard",
+    "Professor Plum",
+    "Miss Peach",
+    "Sgt. Gray",
+    "Monsieur Brunette",
+    "Madame Rose",
 ]
 WEAPONS = ["Candlestick", "Knife", "Lead Pipe", "Revolver", "Rope", "Wrench", "Horseshoe", "Poison"]
 ROOMS = [
-    "Hall", "Lounge", "Dining Room", "Kitchen", "Ballroom", "Conservatory", "Billiard Room",
-    "Library", "Study", "Carriage House", "Cloak Room", "Trophy Room", "Drawing Room",
-    "Gazebo", "Courtyard", "Fountain", "Studio",
+    "Hall",
+    "Lounge",
+    "Dining Room",
+    "Kitchen",
+    "Ballroom",
+    "Conservatory",
+    "Billiard Room",
+    "Library",
+    "Study",
+    "Carriage House",
+    "Cloak Room",
+    "Trophy Room",
+    "Drawing Room",
+    "Gazebo",
+    "Courtyard",
+    "Fountain",
+    "Studio",
 ]
-TIMES = [f"{h:02d}:{m:02d} {ap}" for h, ap in [(9, "PM"), (10, "PM"), (11, "PM"), (12, "AM"), (1, "AM"), (2, "AM")]
-         for m in (0, 30)]
+TIMES = [
+    f"{h:02d}:{m:02d} {ap}"
+    for h, ap in [(9, "PM"), (10, "PM"), (11, "PM"), (12, "AM"), (1, "AM"), (2, "AM")]
+    for m in (0, 30)
+]
 MOTIVES = ["Revenge", "Jealousy", "Greed", "Power", "Hatred", "Anger", "Fear", "Ambition", "Betrayal", "Pride"]
 
 OPTIONS = {
-    "A": SUSPECTS, "B": WEAPONS, "C": ROOMS, "D": TIMES,
-    "E": MOTIVES, "F": ROOMS, "G": MOTIVES, "H": SUSPECTS,
+    "A": SUSPECTS,
+    "B": WEAPONS,
+    "C": ROOMS,
+    "D": TIMES,
+    "E": MOTIVES,
+    "F": ROOMS,
+    "G": MOTIVES,
+    "H": SUSPECTS,
 }
 SOLUTION = {
-    "A": "Mrs. Peacock", "B": "Lead Pipe", "C": "Billiard Room", "D": "12:30 AM",
-    "E": "Jealousy", "F": "Hall", "G": "Greed", "H": "Colonel Mustard",
+    "A": "Mrs. Peacock",
+    "B": "Lead Pipe",
+    "C": "Billiard Room",
+    "D": "12:30 AM",
+    "E": "Jealousy",
+    "F": "Hall",
+    "G": "Greed",
+    "H": "Colonel Mustard",
 }
 TIME_FORMS = [
-    lambda t: t, lambda t: t.lower(), lambda t: t.replace(" ", ""), lambda t: t.replace(":00", ""),
+    lambda t: t,
+    lambda t: t.lower(),
+    lambda t: t.replace(" ", ""),
+    lambda t: t.replace(":00", ""),
     lambda t: t.replace("AM", "a.m.").replace("PM", "p.m."),
 ]
 FILLER = (
@@ -86,11 +126,18 @@ def _answer_block(rng: random.Random, right: float) -> str:
 def _chain_of_thought(rng: random.Random, chars: int) -> str:
     parts: list[str] = []
     while sum(map(len, parts)) < chars:
-        parts.append(FILLER.format(
-            n=rng.randint(1, 30), s=rng.choice(SUSPECTS), s2=rng.choice(SUSPECTS),
-            r=rng.choice(ROOMS), r2=rng.choice(ROOMS), t=rng.choice(TIMES),
-            w=rng.choice(WEAPONS), m=rng.choice(MOTIVES),
-        ))
+        parts.append(
+            FILLER.format(
+                n=rng.randint(1, 30),
+                s=rng.choice(SUSPECTS),
+                s2=rng.choice(SUSPECTS),
+                r=rng.choice(ROOMS),
+                r2=rng.choice(ROOMS),
+                t=rng.choice(TIMES),
+                w=rng.choice(WEAPONS),
+                m=rng.choice(MOTIVES),
+            )
+        )
         if rng.random() < 0.3:
             parts.append("\n\n")
     return "".join(parts)
@@ -148,8 +195,7 @@ def main() -> None:
     ]
     mean_chars = sum(map(len, replies)) / len(replies)
     mean_reward = sum(grader(r).reward for r in replies) / len(replies)
-    print(f"{len(replies)} replies, {mean_chars:.0f} chars on average, 8 questions, "
-          f"mean reward {mean_reward:.3f}")
+    print(f"{len(replies)} replies, {mean_chars:.0f} chars on average, 8 questions, mean reward {mean_reward:.3f}")
     print(f"{'mode':<36}{'replies/s':>12}{'us/reply':>12}")
     for name, grade_one in modes:
         rate = _rate(grade_one, replies, args.seconds)

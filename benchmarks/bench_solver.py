@@ -76,8 +76,10 @@ def main() -> None:
 
     cpu = platform.processor() or "?"
     print(f"python {platform.python_version()}, ortools {ortools.__version__}, {platform.machine()}, {cpu}")
-    print(f"command: python benchmarks/bench_solver.py{' --quick' if args.quick else ''}"
-          f"{f' --puzzles {args.puzzles}' if args.puzzles else ''}")
+    print(
+        f"command: python benchmarks/bench_solver.py{' --quick' if args.quick else ''}"
+        f"{f' --puzzles {args.puzzles}' if args.puzzles else ''}"
+    )
     print("seconds per puzzle, cold caches, one core:")
 
     t0 = time.perf_counter()

@@ -73,8 +73,13 @@ def run_vllm(model: Path, prompts: list[str], max_tokens: int, eager: bool):
     assert all(c.error is None for c in completions), [c.error for c in completions if c.error]
     tokens = sum(c.completion_tokens for c in completions)
     prompt_ids = [list(c.prompt_token_ids) for c in completions]
-    return {"startup": startup, "seconds": took, "tokens": tokens,
-            "lengths": sorted({c.completion_tokens for c in completions}), "prompt_ids": prompt_ids}
+    return {
+        "startup": startup,
+        "seconds": took,
+        "tokens": tokens,
+        "lengths": sorted({c.completion_tokens for c in completions}),
+        "prompt_ids": prompt_ids,
+    }
 
 
 def run_hf(model_path: Path, prompt_ids: list[list[int]], max_tokens: int, batch: int):
@@ -90,17 +95,25 @@ def run_hf(model_path: Path, prompt_ids: list[list[int]], max_tokens: int, batch
         input_ids = torch.tensor([[pad] * (width - len(ids)) + ids for ids in chunk])
         mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in chunk])
         with torch.inference_mode():
-            out = model.generate(input_ids=input_ids, attention_mask=mask, do_sample=True, temperature=1.0,
-                                 top_p=1.0, top_k=0, max_new_tokens=new_tokens, min_new_tokens=new_tokens,
-                                 pad_token_id=pad)
+            out = model.generate(
+                input_ids=input_ids,
+                attention_mask=mask,
+                do_sample=True,
+                temperature=1.0,
+                top_p=1.0,
+                top_k=0,
+                max_new_tokens=new_tokens,
+                min_new_tokens=new_tokens,
+                pad_token_id=pad,
+            )
         return [int(row.shape[0] - width) for row in out]
 
     torch.manual_seed(0)
-    generate(prompt_ids[:min(batch, 4)], 8)  # warm-up
+    generate(prompt_ids[: min(batch, 4)], 8)  # warm-up
     t0 = time.perf_counter()
     lengths = []
     for start in range(0, len(prompt_ids), batch):
-        lengths += generate(prompt_ids[start:start + batch], max_tokens)
+        lengths += generate(prompt_ids[start : start + batch], max_tokens)
     took = time.perf_counter() - t0
     return {"seconds": took, "tokens": sum(lengths), "lengths": sorted(set(lengths))}
 
@@ -109,12 +122,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prompts", type=int, default=48, help="how many puzzle prompts (default 48)")
     parser.add_argument("--max-tokens", type=int, default=128, help="tokens generated per prompt (default 128)")
-    parser.add_argument("--variant", choices=("tiny", "classic", "temporal"), default="tiny",
-                        help="puzzles of this variant (temporal: level easy); default tiny")
+    parser.add_argument(
+        "--variant",
+        choices=("tiny", "classic", "temporal"),
+        default="tiny",
+        help="puzzles of this variant (temporal: level easy); default tiny",
+    )
     parser.add_argument("--hf-batch", type=int, default=0, help="prompts per batched HF generate (default: all)")
-    parser.add_argument("--compile", action="store_true",
-                        help="vLLM with torch.compile (default: eager; on CPU compiling adds ~30 s of start-up "
-                             "and was no faster for this model)")
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="vLLM with torch.compile (default: eager; on CPU compiling adds ~30 s of start-up "
+        "and was no faster for this model)",
+    )
     parser.add_argument("--skip-sequential", action="store_true", help="leave out the one-at-a-time HF loop")
     args = parser.parse_args(argv)
     if not 1 <= args.prompts <= 1024 or args.max_tokens < 1:
@@ -146,18 +166,25 @@ def main(argv: list[str] | None = None) -> int:
     vllm_tps = v["tokens"] / v["seconds"]
     cpu = platform.processor() or platform.machine()
     print(f"\nGeneration throughput on the tiny model (float32, {os.cpu_count()} CPUs, {cpu})")
-    print(f"{len(prompts)} {args.variant} puzzle prompts ({min(prompt_lens)}-{max(prompt_lens)} prompt tokens, "
-          f"mean {sum(prompt_lens) / len(prompt_lens):.0f}), {args.max_tokens} generated tokens each, "
-          f"temperature 1; vLLM engine start-up {v['startup']:.1f} s (not counted)")
-    print(f"vllm {vllm.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads for HF), "
-          f"transformers {transformers.__version__}\n")
+    print(
+        f"{len(prompts)} {args.variant} puzzle prompts ({min(prompt_lens)}-{max(prompt_lens)} prompt tokens, "
+        f"mean {sum(prompt_lens) / len(prompt_lens):.0f}), {args.max_tokens} generated tokens each, "
+        f"temperature 1; vLLM engine start-up {v['startup']:.1f} s (not counted)"
+    )
+    print(
+        f"vllm {vllm.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads for HF), "
+        f"transformers {transformers.__version__}\n"
+    )
     header = f"{'backend':<36} {'tokens':>7} {'lengths':>9} {'seconds':>8} {'tokens/s':>9} {'vllm/this':>9}"
     print(header)
     print("-" * len(header))
     for label, r in rows:
         tps = r["tokens"] / r["seconds"]
-        lengths = "-".join(str(x) for x in (r["lengths"][0], r["lengths"][-1])) if len(r["lengths"]) > 1 \
+        lengths = (
+            "-".join(str(x) for x in (r["lengths"][0], r["lengths"][-1]))
+            if len(r["lengths"]) > 1
             else str(r["lengths"][0])
+        )
         print(f"{label:<36} {r['tokens']:>7} {lengths:>9} {r['seconds']:>8.2f} {tps:>9.0f} {vllm_tps / tps:>8.1f}x")
     given = argv if argv is not None else sys.argv[1:]
     print(f"\ncommand: python {shlex.join(['benchmarks/bench_vllm.py', *given])}")

@@ -1,9 +1,9 @@
 """Temporal Clue puzzles behind a Gymnasium text environment.
 
-    import gymnasium as gym, clue_env
-    env = gym.make("TemporalClue-v0", variant="temporal", difficulty="easy")
-    prompt, info = env.reset(seed=0)
-    _, reward, terminated, truncated, info = env.step("A. Miss Scarlet\\nB. ...")
+import gymnasium as gym, clue_env
+env = gym.make("TemporalClue-v0", variant="temporal", difficulty="easy")
+prompt, info = env.reset(seed=0)
+_, reward, terminated, truncated, info = env.step("A. Miss Scarlet\\nB. ...")
 """
 
 from gymnasium.envs.registration import register, registry

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Iterator
+from typing import Any
 
 from .generate import generate_puzzle
 from .sizes import Sizes

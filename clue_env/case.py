@@ -31,7 +31,9 @@ class Case:
 
     @property
     def unique_motives(self) -> bool:
-        return bool(self.motives) and all(c == 1 for c in self.motive_counts) and len(self.motives) == len(self.suspects)
+        return (
+            bool(self.motives) and all(c == 1 for c in self.motive_counts) and len(self.motives) == len(self.suspects)
+        )
 
     @property
     def room_names(self) -> tuple[str, ...]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 import numpy as np
 
@@ -73,7 +73,9 @@ def differences(truth: Night, other: Night) -> list[Focus]:
         out += [Focus("position", ("s", s), t) for t in range(len(a)) if a[t] != b[t]]
     for w, (a, b) in enumerate(zip(truth.weapon_rooms, other.weapon_rooms)):
         out += [Focus("position", ("w", w), t) for t in range(len(a)) if a[t] != b[t]]
-    out += [Focus("position", ("v", 0), t) for t, (a, b) in enumerate(zip(truth.victim_rooms, other.victim_rooms)) if a != b]
+    out += [
+        Focus("position", ("v", 0), t) for t, (a, b) in enumerate(zip(truth.victim_rooms, other.victim_rooms)) if a != b
+    ]
     out += [Focus("motive", ("s", s)) for s, (a, b) in enumerate(zip(truth.motives, other.motives)) if a != b]
     for name in ("murderer", "weapon", "time", "room"):
         if getattr(truth, name) != getattr(other, name):
@@ -288,9 +290,15 @@ class ClueMaker:
     def _murder(self, focus: Focus | None, want: bool) -> Clause | None:
         night = self.night
         what = focus.what if focus is not None and focus.what in ("murderer", "weapon", "time", "room") else None
-        what = what or self._choice(["murderer", "weapon", "time", "room"] if len(self.case.times) > 1 else ["murderer", "weapon", "room"])
+        what = what or self._choice(
+            ["murderer", "weapon", "time", "room"] if len(self.case.times) > 1 else ["murderer", "weapon", "room"]
+        )
         if what == "murderer":
-            s = night.murderer if want else self._choice([i for i in range(len(self.case.suspects)) if i != night.murderer])
+            s = (
+                night.murderer
+                if want
+                else self._choice([i for i in range(len(self.case.suspects)) if i != night.murderer])
+            )
             if s is None:
                 return None
             who = Ref("suspect", s)

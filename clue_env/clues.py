@@ -264,7 +264,9 @@ def _atom_text(atom: Atom, case: Case, negated: bool) -> str:
     if isinstance(atom, At):
         return f"{ref_text(atom.who, case)} {was} {place_text(case, atom.room)}{when_text(case, atom.time)}"
     if isinstance(atom, SameRoom):
-        return f"{ref_text(atom.a, case)} {was} in the same room as {ref_text(atom.b, case)}{when_text(case, atom.time)}"
+        return (
+            f"{ref_text(atom.a, case)} {was} in the same room as {ref_text(atom.b, case)}{when_text(case, atom.time)}"
+        )
     if isinstance(atom, HasMotive):
         verb = "is not" if negated else "is"
         return f"{ref_text(atom.who, case)} {verb} motivated by {case.motives[atom.motive]}"

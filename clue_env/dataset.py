@@ -69,13 +69,16 @@ def _task(record: object, where: str, fallback_id: str) -> Task:
     prompt, solution = record.get("prompt"), record.get("solution")
     if not isinstance(prompt, str) or not prompt.strip():
         raise DatasetError(f"{where}: 'prompt' must be a non-empty string")
-    if not isinstance(solution, dict) or not solution or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in solution.items()
+    if (
+        not isinstance(solution, dict)
+        or not solution
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in solution.items())
     ):
         raise DatasetError(f"{where}: 'solution' must be a non-empty object of label -> answer strings")
     options = record.get("options")
     if options is not None and not (
-        isinstance(options, dict) and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in options.values())
+        isinstance(options, dict)
+        and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in options.values())
     ):
         raise DatasetError(f"{where}: 'options' must map labels to lists of strings")
     if options is None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import string
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import gymnasium as gym
 from gymnasium import spaces
@@ -82,7 +83,14 @@ class TemporalClueEnv(gym.Env[str, str]):
             self._difficulty = difficulty
             self._variant.difficulty(difficulty)  # fail now on a bad level or size
             theme = self._variant.theme
-            for text in (theme.intro, theme.victim, *theme.suspects, *theme.weapons, *theme.motives, *(r.name for r in theme.rooms)):
+            for text in (
+                theme.intro,
+                theme.victim,
+                *theme.suspects,
+                *theme.weapons,
+                *theme.motives,
+                *(r.name for r in theme.rooms),
+            ):
                 charset.update(text)
             if prefetch:
                 self._prefetcher = Prefetcher(self._variant, difficulty, workers=workers, ahead=prefetch)
@@ -137,7 +145,9 @@ class TemporalClueEnv(gym.Env[str, str]):
             task = self._next_from_dataset(options)
         else:
             if "index" in options:
-                raise ValueError("options['index'] picks a puzzle of a dataset; this environment generates puzzles (use seed=)")
+                raise ValueError(
+                    "options['index'] picks a puzzle of a dataset; this environment generates puzzles (use seed=)"
+                )
             task = self._next_generated(seed)
         self._task = task
         self._grader = Grader(task.solution, task.options)

@@ -351,9 +351,7 @@ def _checked_solution(solution: Mapping[str, str]) -> dict[str, str]:
     """``solution`` as a dict, after checking that labels and answers are usable."""
     for label, value in solution.items():
         if not isinstance(label, str) or not label or not isinstance(value, str):
-            raise TypeError(
-                f"solution must map non-empty str labels to str answers, got {label!r}: {value!r}"
-            )
+            raise TypeError(f"solution must map non-empty str labels to str answers, got {label!r}: {value!r}")
         if normalize_time(value) is None and not _name_key(value).strip():
             raise ValueError(f"solution[{label!r}] = {value!r} has no letters or digits to match")
     return dict(solution)
@@ -394,10 +392,7 @@ class Grader:
         self._labels = tuple(solution)
         self._order = {label: i for i, label in enumerate(self._labels)}
         times = frozenset(t for t in map(normalize_time, solution.values()) if t)
-        self._questions = {
-            label: _Question(answer, candidates.get(label), times)
-            for label, answer in solution.items()
-        }
+        self._questions = {label: _Question(answer, candidates.get(label), times) for label, answer in solution.items()}
         self._line_re, self._inline_re = _label_patterns(self._labels) if self._labels else (None, None)
         self._max_lines = MAX_LINES_PER_LABEL * max(1, len(self._labels))
         self._verdicts: dict[tuple[str, str], bool] = {}

@@ -8,7 +8,7 @@ generator's time went.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
@@ -173,9 +173,7 @@ class NightModel:
         return self.any_of([self.all_of([sel, pos[time][room]]) for sel, pos in self._members(ref)])
 
     def _moved(self, ref: Ref, src: int, dst: int, time: int) -> Lit:
-        return self.any_of(
-            [self.all_of([sel, pos[time - 1][src], pos[time][dst]]) for sel, pos in self._members(ref)]
-        )
+        return self.any_of([self.all_of([sel, pos[time - 1][src], pos[time][dst]]) for sel, pos in self._members(ref)])
 
     def _suspect_selectors(self, ref: Ref) -> list[Lit]:
         """For a reference to suspects, ``sel[s]``: it stands for suspect ``s``."""
@@ -203,15 +201,22 @@ class NightModel:
         if isinstance(clue, At):
             return self.at(clue.who, clue.time, clue.room)
         if isinstance(clue, SameRoom):
-            return self.any_of([self.all_of([self.at(clue.a, clue.time, r), self.at(clue.b, clue.time, r)]) for r in rooms])
+            return self.any_of(
+                [self.all_of([self.at(clue.a, clue.time, r), self.at(clue.b, clue.time, r)]) for r in rooms]
+            )
         if isinstance(clue, Beside):
             pairs = [(q, r) for r in rooms if (q := c.layout.toward(r, clue.direction)) is not None]
-            return self.any_of([self.all_of([self.at(clue.a, clue.time, q), self.at(clue.b, clue.time, r)]) for q, r in pairs])
+            return self.any_of(
+                [self.all_of([self.at(clue.a, clue.time, q), self.at(clue.b, clue.time, r)]) for q, r in pairs]
+            )
         if isinstance(clue, Moved):
             return self._moved(clue.who, clue.src, clue.dst, clue.time)
         if isinstance(clue, Carried):
             return self.all_of(
-                [self._moved(clue.who, clue.src, clue.dst, clue.time), self._moved(clue.weapon, clue.src, clue.dst, clue.time)]
+                [
+                    self._moved(clue.who, clue.src, clue.dst, clue.time),
+                    self._moved(clue.weapon, clue.src, clue.dst, clue.time),
+                ]
             )
         if isinstance(clue, Together):
             return self.any_of(

@@ -150,9 +150,7 @@ def check_night(case: Case, night: Night) -> list[str]:
     for w, rooms in enumerate(night.weapon_rooms):
         for t in range(1, n_t):
             a, b = rooms[t - 1], rooms[t]
-            if a != b and not any(
-                r[t - 1] == a and r[t] == b for r in night.suspect_rooms
-            ):
+            if a != b and not any(r[t - 1] == a and r[t] == b for r in night.suspect_rooms):
                 problems.append(f"weapon {w} moves at time {t} without a suspect carrying it")
     t0, room = night.time, night.room
     present = [s for s, r in enumerate(night.suspect_rooms) if r[t0] == room]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Iterator
 
 from .generate import generate_puzzle
 from .puzzle import Task
@@ -49,7 +49,9 @@ class Prefetcher:
     def next(self, seed: int) -> Task:
         """The puzzle for ``seed``, which must be the next seed of the sequence."""
         if not self._queue or self._queue[0][0] != seed:
-            raise RuntimeError(f"prefetcher expected seed {self._queue[0][0] if self._queue else None}, was asked for {seed}")
+            raise RuntimeError(
+                f"prefetcher expected seed {self._queue[0][0] if self._queue else None}, was asked for {seed}"
+            )
         _, fut = self._queue.popleft()
         if len(self._queue) <= self.ahead // 2:  # refill in batches: fewer wake-ups of the pool
             self._fill()

@@ -12,8 +12,8 @@ Clues are switched on and off with solver assumptions on one model built once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -117,7 +117,7 @@ def select_clues(
     keep = _reduce(checker, lits)
     # Try the least telling clues first, so the ones that remain say the most.
     jitter = rng.random(len(clues))
-    order = sorted(keep, key=lambda i: (chance(clues[i], case) * (0.75 + 0.5 * jitter[i])), reverse=True)
+    order = sorted(keep, key=lambda i: chance(clues[i], case) * (0.75 + 0.5 * jitter[i]), reverse=True)
     for i in order:
         if i not in keep:
             continue

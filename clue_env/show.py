@@ -34,7 +34,11 @@ def render_rich(task: Task, puzzle: Puzzle | None, show_solution: bool = False) 
     if len(case.times) > 1:
         lists.append(_list_panel("Times", list(case.times)))
     if case.motives:
-        items = list(case.motives) if case.unique_motives else [f"{m} ({n})" for m, n in zip(case.motives, case.motive_counts)]
+        items = (
+            list(case.motives)
+            if case.unique_motives
+            else [f"{m} ({n})" for m, n in zip(case.motives, case.motive_counts)]
+        )
         lists.append(_list_panel("Motives", items))
     clues = Table.grid(padding=(0, 1))
     clues.add_column(justify="right", style="dim")

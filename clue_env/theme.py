@@ -55,7 +55,9 @@ class Theme:
                     )
                 seen[name.casefold()] = kind
         if self.victim.casefold() in seen:
-            raise ValueError(f"theme {self.name!r}: the victim {self.victim!r} is also a {seen[self.victim.casefold()]}")
+            raise ValueError(
+                f"theme {self.name!r}: the victim {self.victim!r} is also a {seen[self.victim.casefold()]}"
+            )
 
 
 CLASSIC = Theme(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from .clue_maker import CLUE_KINDS
 from .sizes import Difficulty, Levels, Sizes, fixed
@@ -40,11 +40,15 @@ class Variant:
         if not isinstance(self.theme, Theme):
             raise TypeError(f"variant {self.name!r}: theme must be a clue_env.Theme, got {type(self.theme).__name__}")
         if not isinstance(self.levels, Levels):
-            raise TypeError(f"variant {self.name!r}: levels must be a clue_env.Levels, got {type(self.levels).__name__}")
+            raise TypeError(
+                f"variant {self.name!r}: levels must be a clue_env.Levels, got {type(self.levels).__name__}"
+            )
         if self.clue_weights is not None:
             unknown = set(self.clue_weights) - set(CLUE_KINDS)
             if unknown:
-                raise ValueError(f"variant {self.name!r}: unknown clue kinds {sorted(unknown)}; known: {', '.join(CLUE_KINDS)}")
+                raise ValueError(
+                    f"variant {self.name!r}: unknown clue kinds {sorted(unknown)}; known: {', '.join(CLUE_KINDS)}"
+                )
         for level in self.levels.levels:
             self._check_fits(level.name, Sizes(level.suspects[1], level.weapons[1], level.rooms[1], level.times[1]))
 

@@ -1,7 +1,7 @@
 """Play puzzles through the Gymnasium API with a trivial policy, as any RL code would.
 
-    python examples/play_env.py                      # generated puzzles (tiny variant)
-    python examples/play_env.py --dataset FILE.jsonl # puzzles from a file
+python examples/play_env.py                      # generated puzzles (tiny variant)
+python examples/play_env.py --dataset FILE.jsonl # puzzles from a file
 """
 
 from __future__ import annotations

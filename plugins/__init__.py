@@ -10,8 +10,8 @@ with ``@hookimpl`` functions under the ``clue`` entry-point group::
 from .hookspecs import hookimpl, hookspec
 from .manager import (
     BUILTIN_PLUGINS,
-    AgentEntry,
     ENTRY_POINT_GROUP,
+    AgentEntry,
     PluginError,
     VariantEntry,
     agents,

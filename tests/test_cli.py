@@ -160,7 +160,13 @@ def test_generate_with_explicit_sizes(tmp_path, capsys):
         s = record["sizes"]
         assert (s["suspects"], s["weapons"], s["rooms"], s["times"], s["motives"]) == (3, 2, 3, 2, 3)
         case = Puzzle.from_record(record).case
-        assert (len(case.suspects), len(case.weapons), len(case.rooms), len(case.times), len(case.motives)) == (3, 2, 3, 2, 3)
+        assert (len(case.suspects), len(case.weapons), len(case.rooms), len(case.times), len(case.motives)) == (
+            3,
+            2,
+            3,
+            2,
+            3,
+        )
         assert record["difficulty"] == "s3w2r3t2m3b2"
 
 
@@ -222,7 +228,9 @@ def test_generate_as_a_real_process(tmp_path):
     assert cli.main(["generate", "--variant", "tiny", "--n", "3", "--seed", "5", "--out", str(again)]) == 0
     assert again.read_bytes() == out.read_bytes()
 
-    bad = run_cli_process("generate", "--variant", "tiny", "--ask", "foo", *SIZES, "--rooms", 3, "--out", tmp_path / "b.jsonl")
+    bad = run_cli_process(
+        "generate", "--variant", "tiny", "--ask", "foo", *SIZES, "--rooms", 3, "--out", tmp_path / "b.jsonl"
+    )
     assert bad.returncode == 2
     assert_one_line_error(bad.returncode, bad.stderr, "unknown main questions")
     assert bad.stdout == ""

@@ -64,10 +64,18 @@ def test_each_level_generates_a_puzzle(plugin_module, level):
 
 
 def _pip_install(target: Path, source: Path) -> None:
-    base = [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--disable-pip-version-check", "--target", str(target)]
-    first = subprocess.run(
-        [*base, "--no-build-isolation", str(source)], capture_output=True, text=True, timeout=300
-    )
+    base = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--target",
+        str(target),
+    ]
+    first = subprocess.run([*base, "--no-build-isolation", str(source)], capture_output=True, text=True, timeout=300)
     if first.returncode == 0:
         return
     # Without build isolation pip builds with this environment's setuptools, which needs

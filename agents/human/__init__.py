@@ -15,7 +15,6 @@ from rich.console import Console
 from clue_env.puzzle import Puzzle
 
 from ..config import AgentConfig
-
 from .agent import HumanAgent
 from .game import Game, InputFn, PlayResult
 from .matching import match_choice

@@ -10,7 +10,9 @@ from rich.console import Console
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agents.human", description="Play one Temporal Clue puzzle in the terminal.")
+    parser = argparse.ArgumentParser(
+        prog="python -m agents.human", description="Play one Temporal Clue puzzle in the terminal."
+    )
     parser.add_argument("--variant", default="tiny", help="puzzle variant (default: tiny)")
     parser.add_argument("--difficulty", default=None, help="difficulty level (default: the variant's default)")
     parser.add_argument("--seed", type=int, default=None, help="puzzle seed (default: a random one, shown on screen)")

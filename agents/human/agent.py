@@ -29,7 +29,9 @@ class HumanAgent:
 
     name = "human"
 
-    def __init__(self, puzzles: Iterable[Puzzle | Task] = (), console: Console | None = None, input_fn: InputFn = input):
+    def __init__(
+        self, puzzles: Iterable[Puzzle | Task] = (), console: Console | None = None, input_fn: InputFn = input
+    ):
         self.console = console or Console()
         self.input_fn = input_fn
         self._known: dict[str, Puzzle | Task] = {}
@@ -64,12 +66,17 @@ class HumanAgent:
         stopped = False
         for i, prompt in enumerate(prompts):
             if stopped:
-                out.append([Completion("", error="abandoned: the player pressed Ctrl-C", finish_reason="abandoned")] * sampling.n)
+                out.append(
+                    [Completion("", error="abandoned: the player pressed Ctrl-C", finish_reason="abandoned")]
+                    * sampling.n
+                )
                 continue
             result = self.play(prompt)
             extra = {"answers": dict(result.answers), "reason": result.reason, "notepad": result.notepad.to_dict()}
             if result.abandoned:
-                completion = Completion("", finish_reason="abandoned", error=f"abandoned by the player ({result.reason})", extra=extra)
+                completion = Completion(
+                    "", finish_reason="abandoned", error=f"abandoned by the player ({result.reason})", extra=extra
+                )
                 stopped = result.reason == "interrupted"
             else:
                 completion = Completion(result.reply, finish_reason="stop", extra=extra)

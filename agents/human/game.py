@@ -220,7 +220,15 @@ class Game:
         console.print(Text(prompt, style="bold"), end="")
         return self.input_fn("")
 
-    _COMMAND_HINTS = (("s", "case"), ("c", "clues"), ("m", "map"), ("p", "notes"), ("a", "answer"), ("h", "help"), ("q", "quit"))
+    _COMMAND_HINTS = (
+        ("s", "case"),
+        ("c", "clues"),
+        ("m", "map"),
+        ("p", "notes"),
+        ("a", "answer"),
+        ("h", "help"),
+        ("q", "quit"),
+    )
     _HINT_PRIORITY = "aqchpms"
 
     def _hint_rank(self, key: str) -> int:
@@ -259,10 +267,20 @@ class Game:
             pages = self._paginate(blocks, gap)
         self.pages = len(pages)
         if self.page > self.pages:
-            self.message = Text(f"There {'is' if self.pages == 1 else 'are'} only {self.pages} page{'s' if self.pages > 1 else ''} here.", style="yellow")
+            self.message = Text(
+                f"There {'is' if self.pages == 1 else 'are'} only {self.pages} page{'s' if self.pages > 1 else ''} here.",
+                style="yellow",
+            )
             self.page = self.pages
         lines, first, last = pages[self.page - 1]
-        title = {"case": "Case", "clues": "Clues", "map": "Map", "notes": "Notepad", "help": "Help", "text": "Puzzle text"}[view]
+        title = {
+            "case": "Case",
+            "clues": "Clues",
+            "map": "Map",
+            "notes": "Notepad",
+            "help": "Help",
+            "text": "Puzzle text",
+        }[view]
         if view == "clues" and self.sheet.clues:
             title = f"Clues {first + 1}–{last + 1} of {len(blocks)}"
         if self.pages > 1:
@@ -284,7 +302,9 @@ class Game:
             left = len(self.notepad.left(cat.kind, list(cat.names)))
             label = Text(cat.title, style="bold")
             label.append(f" {left}/{len(cat.names)}", style="dim")
-            items = [_styled_item(shown, self.notepad.mark(cat.kind, name)) for name, shown in zip(cat.names, cat.shown)]
+            items = [
+                _styled_item(shown, self.notepad.mark(cat.kind, name)) for name, shown in zip(cat.names, cat.shown)
+            ]
             table.add_row(label, _wrap_items(items, items_width))
         return table
 
@@ -311,9 +331,12 @@ class Game:
         if sheet.categories:
             blocks.append(self._cast_table())
         hint = Text.assemble(
-            ("m", "bold cyan"), " shows the map with names, and the rules; ",
-            ("c", "bold cyan"), f" shows the {len(sheet.clues)} clues; " if sheet.clues else " shows the clues; ",
-            ("h", "bold cyan"), " lists every command.",
+            ("m", "bold cyan"),
+            " shows the map with names, and the rules; ",
+            ("c", "bold cyan"),
+            f" shows the {len(sheet.clues)} clues; " if sheet.clues else " shows the clues; ",
+            ("h", "bold cyan"),
+            " lists every command.",
         )
         if sheet.map_text:
             grid = Table.grid(padding=(0, 3))
@@ -504,7 +527,9 @@ class Game:
     def _mark(self, cmd: str, arg: str) -> None:
         cats = self.sheet.categories
         if not cats:
-            self.message = Text("This puzzle's candidates could not be read from its text: use notes (n TEXT).", style="yellow")
+            self.message = Text(
+                "This puzzle's candidates could not be read from its text: use notes (n TEXT).", style="yellow"
+            )
             return
         done, problems = [], []
         for part in (p.strip() for p in arg.split(",")):
@@ -567,7 +592,9 @@ class Game:
                 if pick is None:
                     labels = [a.label for a in asks]
                     span = f"{labels[0]}–{labels[-1]}" if len(labels) > 1 else labels[0]
-                    self.message = Text(f"Type y to submit, n to go back, or a label ({span}) to change that answer.", style="yellow")
+                    self.message = Text(
+                        f"Type y to submit, n to go back, or a label ({span}) to change that answer.", style="yellow"
+                    )
                 current = pick
                 continue
             ask = asks[current]
@@ -614,7 +641,9 @@ class Game:
         for i, other in enumerate(asks):
             here = i == index
             listing.add_row(
-                Text(("▸ " if here else "  ") + (f"{other.label}." if other.label else ""), style="bold" if here else ""),
+                Text(
+                    ("▸ " if here else "  ") + (f"{other.label}." if other.label else ""), style="bold" if here else ""
+                ),
                 Text(other.text, style="bold" if here else "dim"),
                 self.answers.get(other.label, ""),
             )
@@ -635,7 +664,9 @@ class Game:
             choices.add_column(no_wrap=True, overflow="ellipsis")
             choices.add_row(Text("Choices:", style="bold"), _wrap_items(items, self.width - 10))
             tail.append(choices)
-        hint = Text("Type " + ("a choice: a few letters will do" if ask.options is not None else "your answer"), style="dim")
+        hint = Text(
+            "Type " + ("a choice: a few letters will do" if ask.options is not None else "your answer"), style="dim"
+        )
         if default is not None:
             hint.append(" · Enter = ", style="dim")
             hint.append(default, style="bold green")
@@ -649,7 +680,9 @@ class Game:
         if len(head) + len(body) + len(rest) > budget:
             body = []  # many questions on a small screen: keep the one being asked
         lines = (head + body + rest)[:budget]
-        footer = self._footer(f"Answers {len(self.answers)}/{len(asks)}", (("<", "back"), ("!", "leave"), ("Ctrl-C", "quit")))
+        footer = self._footer(
+            f"Answers {len(self.answers)}/{len(asks)}", (("<", "back"), ("!", "leave"), ("Ctrl-C", "quit"))
+        )
         return self._draw(lines, footer, f"{ask.label}> " if ask.label else "answer> ")
 
     def _review_screen(self) -> str:
@@ -664,9 +697,12 @@ class Game:
             Text("Your answers", style="bold"),
             table,
             Text.assemble(
-                ("y", "bold cyan"), " submits them · ",
-                ("n", "bold cyan"), " goes back to the case · ",
-                ("a label", "bold cyan"), " changes that answer",
+                ("y", "bold cyan"),
+                " submits them · ",
+                ("n", "bold cyan"),
+                " goes back to the case · ",
+                ("a label", "bold cyan"),
+                " changes that answer",
             ),
         ]
         lines: list[list[Segment]] = []

@@ -75,7 +75,11 @@ def sheet_from_puzzle(puzzle: Puzzle) -> Sheet:
     if len(case.times) > 1:
         cats.append(Category("TIME", "Times", case.times, case.times))
     if case.motives:
-        shown = case.motives if case.unique_motives else tuple(f"{m} ({n})" for m, n in zip(case.motives, case.motive_counts))
+        shown = (
+            case.motives
+            if case.unique_motives
+            else tuple(f"{m} ({n})" for m, n in zip(case.motives, case.motive_counts))
+        )
         cats.append(Category("MOTIVE", "Motives", case.motives, shown))
     present = {c.kind for c in cats}
     asks = []

@@ -141,7 +141,7 @@ def test_client_errors_are_not_retried(code):
     with fo.FakeOpenAIServer(lambda r: fo.status(code, "you asked wrongly")) as server:
         agent = make(server, max_retries=4)
         try:
-            (c,), = run(agent, ["x"])
+            ((c,),) = run(agent, ["x"])
         finally:
             agent.close()
     assert server.attempts["x"] == 1
@@ -152,7 +152,7 @@ def test_404_error_hints_at_the_url():
     with fo.FakeOpenAIServer() as server:
         agent = create_api(AgentConfig(model="m", base_url=f"http://127.0.0.1:{server.port}/wrong", extra=FAST))
         try:
-            (c,), = run(agent, ["x"])
+            ((c,),) = run(agent, ["x"])
         finally:
             agent.close()
     assert c.error.startswith("HTTP 404") and "/wrong/chat/completions" in c.error and "/v1" in c.error
@@ -179,7 +179,7 @@ def test_retry_after_below_cap_is_waited_in_full():
     with fo.FakeOpenAIServer(schedule({"p": [fo.status(429, retry_after="0.3")]})) as server:
         agent = make(server, extra={"backoff_base_s": "0.001"})
         try:
-            (c,), = run(agent, ["p"])
+            ((c,),) = run(agent, ["p"])
         finally:
             agent.close()
     t = server.stats.times["p"]
@@ -206,7 +206,7 @@ def test_timeouts_are_retried_then_reported():
         agent = make(server, timeout_s=0.2, max_retries=1)
         try:
             t0 = time.monotonic()
-            (c,), = run(agent, ["p"])
+            ((c,),) = run(agent, ["p"])
             elapsed = time.monotonic() - t0
         finally:
             agent.close()
@@ -234,6 +234,7 @@ def test_concurrency_bound_is_respected_over_all_requests():
     with fo.FakeOpenAIServer(latency_s=0.03) as server:
         agent = make(server, concurrency=5)
         try:
+
             async def two_batches():
                 return await asyncio.gather(
                     agent.agenerate([f"a{i}" for i in range(30)], SamplingConfig()),
@@ -315,7 +316,7 @@ def test_missing_usage_counts_zero():
     with fo.FakeOpenAIServer(usage=False) as server:
         agent = make(server, model="gpt-4o")
         try:
-            (c,), = run(agent, ["p"])
+            ((c,),) = run(agent, ["p"])
         finally:
             agent.close()
     assert c.error is None and (c.prompt_tokens, c.completion_tokens, c.cost_usd) == (0, 0, 0.0)
@@ -342,9 +343,9 @@ def test_prices_from_the_table_and_overrides():
         local = make(server, model="Qwen/Qwen2.5-7B-Instruct")
         half = make(server, model="gpt-4o-mini", price_in_per_mtok=0.0)
         try:
-            (t,), = run(table, ["a b"])
-            (lo,), = run(local, ["a b"])
-            (h,), = run(half, ["a b"])
+            ((t,),) = run(table, ["a b"])
+            ((lo,),) = run(local, ["a b"])
+            ((h,),) = run(half, ["a b"])
         finally:
             for a in (table, local, half):
                 a.close()
@@ -397,8 +398,9 @@ def test_the_key_never_leaks(caplog, capsys, monkeypatch):
         finally:
             agent.close()
     port = free_port()
-    down = create_api(AgentConfig(model="m", base_url=f"http://127.0.0.1:{port}/v1", api_key_env=KEY_ENV,
-                                  max_retries=1, extra=FAST))
+    down = create_api(
+        AgentConfig(model="m", base_url=f"http://127.0.0.1:{port}/v1", api_key_env=KEY_ENV, max_retries=1, extra=FAST)
+    )
     try:
         out_down = generate(down, ["x"])
         texts += [repr(down), repr(vars(down)), repr(out_down)]
@@ -421,7 +423,7 @@ def test_without_a_key_no_authorization_header(monkeypatch):
     with fo.FakeOpenAIServer() as server:
         agent = make(server)
         try:
-            (c,), = run(agent, ["p"])
+            ((c,),) = run(agent, ["p"])
         finally:
             agent.close()
     assert c.error is None and server.stats.authorization == [None]
@@ -462,16 +464,25 @@ def test_reasoning_content_and_content_parts():
     def behave(req: fo.Request) -> fo.Action:
         import json as _json
 
-        body = {"choices": [{"index": 0, "finish_reason": "length",
-                             "message": {"content": [{"type": "text", "text": "A"}, {"type": "text", "text": "B"}],
-                                         "reasoning_content": "thinking"}}],
-                "usage": {"prompt_tokens": 5, "completion_tokens": None}}
+        body = {
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "length",
+                    "message": {
+                        "content": [{"type": "text", "text": "A"}, {"type": "text", "text": "B"}],
+                        "reasoning_content": "thinking",
+                    },
+                }
+            ],
+            "usage": {"prompt_tokens": 5, "completion_tokens": None},
+        }
         return fo.Action("status", status=200, body=_json.dumps(body).encode())
 
     with fo.FakeOpenAIServer(behave) as server:
         agent = make(server)
         try:
-            (c,), = run(agent, ["p"])
+            ((c,),) = run(agent, ["p"])
         finally:
             agent.close()
     assert (c.text, c.finish_reason, c.extra["reasoning"]) == ("AB", "length", "thinking")

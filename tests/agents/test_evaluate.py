@@ -12,7 +12,12 @@ from clue_env.puzzle import Task
 
 def _tasks(n: int) -> list[Task]:
     return [
-        Task(f"t/{i}", f"prompt {i}", {"A": "Miss Scarlet", "B": "Knife"}, {"A": ["Miss Scarlet", "Mr. Green"], "B": ["Knife", "Rope"]})
+        Task(
+            f"t/{i}",
+            f"prompt {i}",
+            {"A": "Miss Scarlet", "B": "Knife"},
+            {"A": ["Miss Scarlet", "Mr. Green"], "B": ["Knife", "Rope"]},
+        )
         for i in range(n)
     ]
 

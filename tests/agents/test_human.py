@@ -113,7 +113,9 @@ def test_match_choice_prefixes_times_numbers_and_ambiguity():
 
 
 def test_cross_out_circle_clear_and_notes(puzzle):
-    result, out, _ = play(puzzle, ["x scar", "o must", "x 10 pm, 1", "u 1", "n Boddy was seen in the hall", "n second", "d 2", "q"])
+    result, out, _ = play(
+        puzzle, ["x scar", "o must", "x 10 pm, 1", "u 1", "n Boddy was seen in the hall", "n second", "d 2", "q"]
+    )
     marks = result.notepad.marks
     assert marks["SUSPECT"] == {"Miss Scarlet": "x", "Colonel Mustard": "o"}
     assert marks["TIME"] == {"10:00 PM": "x"}
@@ -232,7 +234,9 @@ result = play_puzzle(p, Console(file=io.StringIO()), interrupt)
 print("reason:", result.reason)
 """
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO, env=env, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO, env=env, check=False
+    )
     assert done.returncode == 0, (done.returncode, done.stderr)
     assert "reason: interrupted" in done.stdout
 
@@ -328,7 +332,11 @@ class Tmux:
     def run(self, *args: str, check: bool = True) -> str:
         done = subprocess.run(
             [TMUX, "-L", self.socket, "-f", os.devnull, *args],
-            capture_output=True, text=True, timeout=10, env=self.env, check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            env=self.env,
+            check=False,
         )
         if check and done.returncode != 0:
             raise AssertionError(f"tmux {' '.join(args)} failed: {done.stderr.strip()}")
@@ -336,8 +344,23 @@ class Tmux:
 
     def start(self, command: str) -> None:
         self.run(
-            "new-session", "-d", "-s", self.name, "-x", str(WIDTH), "-y", str(HEIGHT), "-c", str(REPO), command,
-            ";", "set-option", "-t", self.name, "remain-on-exit", "on",
+            "new-session",
+            "-d",
+            "-s",
+            self.name,
+            "-x",
+            str(WIDTH),
+            "-y",
+            str(HEIGHT),
+            "-c",
+            str(REPO),
+            command,
+            ";",
+            "set-option",
+            "-t",
+            self.name,
+            "remain-on-exit",
+            "on",
         )
 
     def screen(self) -> str:
@@ -423,7 +446,9 @@ def test_terminal_ctrl_c_exits_cleanly_and_leaves_a_sane_terminal(tmux):
     assert "Interrupted (Ctrl-C)" in screen
     assert "Traceback" not in screen
     tmux.wait_for(r"^\$ *$")  # back at the shell
-    tmux.send("stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e icanon -e isig | sort | tr '\\n' ' '; echo STTY-$((40+2))")
+    tmux.send(
+        "stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e icanon -e isig | sort | tr '\\n' ' '; echo STTY-$((40+2))"
+    )
     screen = tmux.wait_for(r"STTY-42$")
     assert "echo icanon isig" in screen  # not -echo, -icanon, -isig: the terminal is sane
     assert "Traceback" not in screen

@@ -107,7 +107,11 @@ def test_solver_reads_another_theme() -> None:
         suspects=("Dr. Okafor", "Cook Lind", "Pilot Reyes", "Maid Novak"),
         weapons=("Poker", "Vial", "Cord"),
         rooms=(
-            Room("Parlour"), Room("Orchard", outdoor=True), Room("Cellar"), Room("Attic"), Room("Terrace", outdoor=True)
+            Room("Parlour"),
+            Room("Orchard", outdoor=True),
+            Room("Cellar"),
+            Room("Attic"),
+            Room("Terrace", outdoor=True),
         ),
         motives=("Debt", "Grief", "Secrecy", "Envy"),
     )

@@ -43,12 +43,18 @@ def test_chat_template_is_qwen_style():
     Template = pytest.importorskip("jinja2").Template
 
     out = Template(CHAT_TEMPLATE).render(messages=[{"role": "user", "content": "Who?"}], add_generation_prompt=True)
-    assert out == ("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
-                   "<|im_start|>user\nWho?<|im_end|>\n<|im_start|>assistant\n")
-    out = Template(CHAT_TEMPLATE).render(messages=[{"role": "system", "content": "S"},
-                                                   {"role": "user", "content": "U"},
-                                                   {"role": "assistant", "content": "A"}],
-                                         add_generation_prompt=False)
+    assert out == (
+        "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+        "<|im_start|>user\nWho?<|im_end|>\n<|im_start|>assistant\n"
+    )
+    out = Template(CHAT_TEMPLATE).render(
+        messages=[
+            {"role": "system", "content": "S"},
+            {"role": "user", "content": "U"},
+            {"role": "assistant", "content": "A"},
+        ],
+        add_generation_prompt=False,
+    )
     assert out == "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\nA<|im_end|>\n"
 
 
@@ -99,8 +105,10 @@ def test_loads_with_transformers(tiny_path):
 
     prompt = generate_puzzle(TINY, None, 12345).render()
     text = tok.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True)
-    assert text == (f"{IM_START}system\nYou are a helpful assistant.{IM_END}\n"
-                    f"{IM_START}user\n{prompt}{IM_END}\n{IM_START}assistant\n")
+    assert text == (
+        f"{IM_START}system\nYou are a helpful assistant.{IM_END}\n"
+        f"{IM_START}user\n{prompt}{IM_END}\n{IM_START}assistant\n"
+    )
     ids = tok.encode(text, add_special_tokens=False)
     assert ids[0] == tok.convert_tokens_to_ids(IM_START)
     assert tok.decode(ids, skip_special_tokens=False) == text

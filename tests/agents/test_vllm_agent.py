@@ -54,8 +54,9 @@ def test_presets_name_the_qwen_models():
     assert PRESETS["tiny"].repo is None
 
 
-@pytest.mark.parametrize("name,repo", [("qwen32b", "Qwen/Qwen2.5-32B-Instruct"),
-                                       ("qwen14b", "Qwen/Qwen2.5-14B-Instruct")])
+@pytest.mark.parametrize(
+    "name,repo", [("qwen32b", "Qwen/Qwen2.5-32B-Instruct"), ("qwen14b", "Qwen/Qwen2.5-14B-Instruct")]
+)
 def test_missing_preset_weights_say_how_to_fetch_them(empty_hf_cache, name, repo):
     with pytest.raises(ModelWeightsNotFound) as err:
         preset_factory(name)(AgentConfig())
@@ -79,8 +80,9 @@ def test_missing_explicit_model_path_is_a_clear_error(tmp_path, empty_hf_cache):
 
 
 def test_weights_found_in_the_hugging_face_cache(empty_hf_cache):
-    snap = fake_snapshot(empty_hf_cache, "Qwen/Qwen2.5-14B-Instruct",
-                         {"config.json": "{}", "model-00001-of-00001.safetensors": "x"})
+    snap = fake_snapshot(
+        empty_hf_cache, "Qwen/Qwen2.5-14B-Instruct", {"config.json": "{}", "model-00001-of-00001.safetensors": "x"}
+    )
     assert resolve_model("Qwen/Qwen2.5-14B-Instruct") == snap
     agent = preset_factory("qwen14b")(AgentConfig(tensor_parallel_size=2))
     assert isinstance(agent, VllmAgent) and isinstance(agent, Agent)
@@ -98,19 +100,41 @@ def test_settings_are_validated(tmp_path):
     model.mkdir()
     (model / "config.json").write_text("{}")
     (model / "model.safetensors").write_text("x")
-    agent = create_vllm(AgentConfig(model=str(model), seed=3, extra={
-        "dtype": "float32", "max_model_len": "2048", "kv_cache_gb": "0.5", "enforce_eager": "1",
-        "ignore_eos": "true", "name": "mine"}))
+    agent = create_vllm(
+        AgentConfig(
+            model=str(model),
+            seed=3,
+            extra={
+                "dtype": "float32",
+                "max_model_len": "2048",
+                "kv_cache_gb": "0.5",
+                "enforce_eager": "1",
+                "ignore_eos": "true",
+                "name": "mine",
+            },
+        )
+    )
     assert agent.name == "mine" and agent.ignore_eos
     assert agent.llm_kwargs == {
-        "model": str(model), "tokenizer": str(model), "tensor_parallel_size": 1, "seed": 3, "dtype": "float32",
-        "logprobs_mode": "raw_logprobs", "max_model_len": 2048, "kv_cache_memory_bytes": 2**29,
-        "enforce_eager": True}
+        "model": str(model),
+        "tokenizer": str(model),
+        "tensor_parallel_size": 1,
+        "seed": 3,
+        "dtype": "float32",
+        "logprobs_mode": "raw_logprobs",
+        "max_model_len": 2048,
+        "kv_cache_memory_bytes": 2**29,
+        "enforce_eager": True,
+    }
     assert create_vllm(AgentConfig(model=str(model))).name == f"vllm:{model}"
-    for extra, match in [({"bogus": "1"}, "unknown setting"), ({"dtype": "int3"}, "dtype"),
-                         ({"max_model_len": "x"}, "max_model_len"), ({"enforce_eager": "maybe"}, "0 or 1"),
-                         ({"gpu_memory_utilization": "1.5"}, "gpu_memory_utilization"),
-                         ({"logprobs_mode": "nope"}, "logprobs_mode")]:
+    for extra, match in [
+        ({"bogus": "1"}, "unknown setting"),
+        ({"dtype": "int3"}, "dtype"),
+        ({"max_model_len": "x"}, "max_model_len"),
+        ({"enforce_eager": "maybe"}, "0 or 1"),
+        ({"gpu_memory_utilization": "1.5"}, "gpu_memory_utilization"),
+        ({"logprobs_mode": "nope"}, "logprobs_mode"),
+    ]:
         with pytest.raises(ValueError, match=match):
             create_vllm(AgentConfig(model=str(model), extra=extra))
 
@@ -121,8 +145,12 @@ def test_cpu_defaults_turn_chunked_prefill_off(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"max_position_embeddings": 32768}))
     kwargs = {"model": str(tmp_path)}
     _cpu_defaults(kwargs, 2**30)
-    assert kwargs == {"model": str(tmp_path), "kv_cache_memory_bytes": 2**30, "enable_chunked_prefill": False,
-                      "max_num_batched_tokens": 32768}
+    assert kwargs == {
+        "model": str(tmp_path),
+        "kv_cache_memory_bytes": 2**30,
+        "enable_chunked_prefill": False,
+        "max_num_batched_tokens": 32768,
+    }
     kwargs = {"model": str(tmp_path), "max_model_len": 1024}
     _cpu_defaults(kwargs, None)
     assert kwargs["max_num_batched_tokens"] == 4096 and "kv_cache_memory_bytes" not in kwargs
@@ -185,8 +213,9 @@ def test_tiny_model_completions_carry_exact_tokens_and_logprobs(tiny_agent, hf_t
     assert len(results) == len(prompts)
     for prompt, completions in zip(prompts, results):
         assert len(completions) == 2
-        text = hf_tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
-                                                add_generation_prompt=True)
+        text = hf_tokenizer.apply_chat_template(
+            [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+        )
         expected_prompt = tuple(hf_tokenizer.encode(text, add_special_tokens=False))
         for c in completions:
             assert c.error is None
@@ -228,8 +257,9 @@ def test_seeds_make_sampling_reproducible(tiny_agent):
     sampling = SamplingConfig(temperature=1.0, top_p=0.95, max_tokens=16, n=2, seed=1234)
     first = generate(tiny_agent, prompts, sampling)
     again = generate(tiny_agent, prompts, sampling)
-    assert [[(c.token_ids, c.logprobs) for c in r] for r in first] == \
-           [[(c.token_ids, c.logprobs) for c in r] for r in again]
+    assert [[(c.token_ids, c.logprobs) for c in r] for r in first] == [
+        [(c.token_ids, c.logprobs) for c in r] for r in again
+    ]
     other = generate(tiny_agent, prompts, SamplingConfig(temperature=1.0, top_p=0.95, max_tokens=16, n=2, seed=99))
     assert [[c.token_ids for c in r] for r in first] != [[c.token_ids for c in r] for r in other]
     # the same prompt twice in one call is sampled differently (per-prompt seeds)
@@ -237,8 +267,10 @@ def test_seeds_make_sampling_reproducible(tiny_agent):
     assert twice[0][0].token_ids != twice[1][0].token_ids
     # greedy is deterministic without a seed
     greedy = SamplingConfig(temperature=0.0, max_tokens=12)
-    assert generate(tiny_agent, prompts[:1], greedy)[0][0].token_ids == \
-           generate(tiny_agent, prompts[:1], greedy)[0][0].token_ids
+    assert (
+        generate(tiny_agent, prompts[:1], greedy)[0][0].token_ids
+        == generate(tiny_agent, prompts[:1], greedy)[0][0].token_ids
+    )
 
 
 @pytest.mark.slow

@@ -74,13 +74,28 @@ def test_vllm_serve_answers_chat_completions(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}/v1"
     log_path = tmp_path / "vllm-serve.log"
-    cmd = vllm_cli() + ["serve", str(model), "--host", "127.0.0.1", "--port", str(port),
-                        "--served-model-name", "tiny", "--dtype", "float32", "--max-model-len", "4096",
-                        "--enforce-eager", "--seed", "0"]
+    cmd = vllm_cli() + [
+        "serve",
+        str(model),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--served-model-name",
+        "tiny",
+        "--dtype",
+        "float32",
+        "--max-model-len",
+        "4096",
+        "--enforce-eager",
+        "--seed",
+        "0",
+    ]
     env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_NO_USAGE_STATS": "1", "HF_HUB_OFFLINE": "1"}
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path, start_new_session=True
+        )
     try:
         deadline = time.monotonic() + 600
         models = None
@@ -96,9 +111,17 @@ def test_vllm_serve_answers_chat_completions(tmp_path):
         assert [m["id"] for m in models["data"]] == ["tiny"]
 
         prompt = puzzle_prompt(3)
-        reply = http_json(f"{base}/chat/completions", {
-            "model": "tiny", "messages": [{"role": "user", "content": prompt}],
-            "max_tokens": 16, "temperature": 1.0, "seed": 7, "logprobs": True})
+        reply = http_json(
+            f"{base}/chat/completions",
+            {
+                "model": "tiny",
+                "messages": [{"role": "user", "content": prompt}],
+                "max_tokens": 16,
+                "temperature": 1.0,
+                "seed": 7,
+                "logprobs": True,
+            },
+        )
         choice = reply["choices"][0]
         assert choice["finish_reason"] in ("stop", "length")
         assert isinstance(choice["message"]["content"], str)

@@ -412,6 +412,8 @@ def test_original_dialect() -> None:
     assert parse_clue("Sgt. Gray and the Knife were in the Study together", single, "original") == Together(
         gray, Ref("weapon", 0), 5
     )
-    assert parse_clue("Sgt. Gray was in the same room as Miss Scarlet", single, "original") == SameRoom(gray, scarlet, 0)
+    assert parse_clue("Sgt. Gray was in the same room as Miss Scarlet", single, "original") == SameRoom(
+        gray, scarlet, 0
+    )
     with pytest.raises(ClueParseError):
         parse_clue("Sgt. Gray and the Knife were in the Study together", CASES["times+none"], "original")

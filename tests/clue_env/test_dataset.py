@@ -17,7 +17,9 @@ def test_original_benchmark_file_loads_unchanged(val_json):
         assert task.options is not None, task.id
         for label, answer in task.solution.items():
             assert answer in task.options[label], (task.id, label)
-        assert Grader(task.solution, task.options)("\n".join(f"{k}. {v}" for k, v in task.solution.items())).reward == 1.0
+        assert (
+            Grader(task.solution, task.options)("\n".join(f"{k}. {v}" for k, v in task.solution.items())).reward == 1.0
+        )
 
 
 def test_our_jsonl_loads_and_options_match_the_prompt(tmp_path):
@@ -40,7 +42,10 @@ def test_our_jsonl_loads_and_options_match_the_prompt(tmp_path):
         ('{"prompt": "", "solution": {"A": "x"}}\n', "'prompt' must be"),
         ("{nope\n", ":1: not valid JSON"),
         ('[{"prompt": "p", "solution": {"A": "x"}}', "not valid JSON"),
-        ('{"prompt": "p", "solution": {"A": "x"}, "id": "a"}\n{"prompt": "p", "solution": {"A": "x"}, "id": "a"}\n', "appears more than once"),
+        (
+            '{"prompt": "p", "solution": {"A": "x"}, "id": "a"}\n{"prompt": "p", "solution": {"A": "x"}, "id": "a"}\n',
+            "appears more than once",
+        ),
     ],
 )
 def test_bad_files_have_clear_errors(tmp_path, content, message):

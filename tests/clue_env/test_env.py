@@ -49,7 +49,7 @@ def test_episode_grades_and_reports():
     with pytest.raises(ResetNeeded):
         env.step("A. x")
     env.reset(seed=4)
-    _, reward, *_ , info = env.step("A. " + info["solution"]["A"])
+    _, reward, *_, info = env.step("A. " + info["solution"]["A"])
     assert 0 < reward < 1 and info["correct"]["A"]
     env.reset(seed=4)
     for garbage in ["", "\ud800", "\x00" * 100, "A." * 100000]:

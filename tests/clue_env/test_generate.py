@@ -52,7 +52,9 @@ def _record_in_subprocess(hashseed: str) -> str:
         "print(json.dumps(generate_puzzle(TEMPORAL, 'medium', 12).to_record()))"
     )
     env = {**os.environ, "PYTHONHASHSEED": hashseed, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=REPO).stdout
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=REPO
+    ).stdout
 
 
 def test_deterministic_across_processes_and_hash_seeds():
@@ -80,7 +82,8 @@ def test_single_time_puzzles_never_mention_times():
 
 
 @pytest.mark.parametrize(
-    "variant,level", [(TEMPORAL, "easy"), (TEMPORAL, "medium"), (CLASSIC_GAME, "easy"), (TINY, "easy"), (TINY, "medium")]
+    "variant,level",
+    [(TEMPORAL, "easy"), (TEMPORAL, "medium"), (CLASSIC_GAME, "easy"), (TINY, "easy"), (TINY, "medium")],
 )
 def test_every_level_generates(variant, level):
     for seed in range(3):
@@ -149,4 +152,8 @@ def test_ctrl_c_after_generation_is_a_keyboard_interrupt():
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=REPO, timeout=60)
-    assert proc.returncode == 0 and proc.stdout.strip() == "interrupted cleanly", (proc.returncode, proc.stdout, proc.stderr)
+    assert proc.returncode == 0 and proc.stdout.strip() == "interrupted cleanly", (
+        proc.returncode,
+        proc.stdout,
+        proc.stderr,
+    )

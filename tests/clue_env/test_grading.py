@@ -27,8 +27,14 @@ SOLUTION = {
     "H": "12:00 AM",
 }
 OPTIONS = {
-    "A": SUSPECTS, "B": WEAPONS, "C": ROOMS, "D": TIMES,
-    "E": MOTIVES, "F": SUSPECTS, "G": ROOMS, "H": TIMES,
+    "A": SUSPECTS,
+    "B": WEAPONS,
+    "C": ROOMS,
+    "D": TIMES,
+    "E": MOTIVES,
+    "F": SUSPECTS,
+    "G": ROOMS,
+    "H": TIMES,
 }
 ALL_RIGHT = "\n".join(f"{label}. {value}" for label, value in SOLUTION.items())
 
@@ -80,8 +86,24 @@ def test_normalize_time(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "eleven", "11", "1100", "13 pm", "11:60 pm", "25:00", "24:30", "0 pm", "11 pm or 11:30 pm",
-     "Miss Scarlet", "at 11 pm then", "1" * 100, "\ud800", "\x00"],
+    [
+        "",
+        "   ",
+        "eleven",
+        "11",
+        "1100",
+        "13 pm",
+        "11:60 pm",
+        "25:00",
+        "24:30",
+        "0 pm",
+        "11 pm or 11:30 pm",
+        "Miss Scarlet",
+        "at 11 pm then",
+        "1" * 100,
+        "\ud800",
+        "\x00",
+    ],
 )
 def test_normalize_time_rejects_non_times(text: str) -> None:
     assert normalize_time(text) is None
@@ -220,8 +242,14 @@ def test_crlf_and_cr_line_endings(grader: Grader) -> None:
 def test_several_answers_on_one_line(grader: Grader) -> None:
     result = grader("A. Miss Scarlet B. Lead Pipe; C: Hall, D) 11 pm")
     assert result.answers == {
-        "A": "Miss Scarlet", "B": "Lead Pipe", "C": "Hall", "D": "11 pm",
-        "E": None, "F": None, "G": None, "H": None,
+        "A": "Miss Scarlet",
+        "B": "Lead Pipe",
+        "C": "Hall",
+        "D": "11 pm",
+        "E": None,
+        "F": None,
+        "G": None,
+        "H": None,
     }
     assert result.correct["A"] and result.correct["B"] and result.correct["C"] and result.correct["D"]
 
@@ -402,7 +430,14 @@ def test_all_right(grader: Grader) -> None:
 def test_reward_is_the_fraction_right_and_missing_labels_count_wrong(grader: Grader) -> None:
     result = grader("A. Miss Scarlet\nB. Knife\nC. Hall\nD. 11 pm")
     assert result.correct == {
-        "A": True, "B": False, "C": True, "D": True, "E": False, "F": False, "G": False, "H": False,
+        "A": True,
+        "B": False,
+        "C": True,
+        "D": True,
+        "E": False,
+        "F": False,
+        "G": False,
+        "H": False,
     }
     assert result.answers["E"] is None and result.answers["B"] == "Knife"
     assert result.reward == pytest.approx(3 / 8)
@@ -527,7 +562,9 @@ def nasty_inputs() -> list[object]:
     ]
 
 
-@pytest.mark.parametrize("text", nasty_inputs(), ids=lambda t: f"{type(t).__name__}:{len(str(t)) if not isinstance(t, Unprintable) else '?'}")
+@pytest.mark.parametrize(
+    "text", nasty_inputs(), ids=lambda t: f"{type(t).__name__}:{len(str(t)) if not isinstance(t, Unprintable) else '?'}"
+)
 def test_garbage_never_raises_and_stays_fast(grader: Grader, text: object) -> None:
     start = time.perf_counter()
     result = grader(text)
@@ -548,9 +585,45 @@ def test_bytes_are_decoded(grader: Grader) -> None:
 def test_random_texts_from_answer_fragments_never_raise(grader: Grader) -> None:
     rng = random.Random(7)
     pieces = [
-        "A", "B", "H", ".", ":", ")", " - ", "**", "*", "_", "#", ">", "|", "[", "]", "(", "\n", " ", "\t",
-        "Miss Scarlet", "Mr. Green", "Hall", "Hall of Mirrors", "11 pm", "23:00", "midnight", "or",
-        "because", "the", ",", ";", "\x00", "\ud800", "é", "—", "1.", "12", ":30", "a.m.",
+        "A",
+        "B",
+        "H",
+        ".",
+        ":",
+        ")",
+        " - ",
+        "**",
+        "*",
+        "_",
+        "#",
+        ">",
+        "|",
+        "[",
+        "]",
+        "(",
+        "\n",
+        " ",
+        "\t",
+        "Miss Scarlet",
+        "Mr. Green",
+        "Hall",
+        "Hall of Mirrors",
+        "11 pm",
+        "23:00",
+        "midnight",
+        "or",
+        "because",
+        "the",
+        ",",
+        ";",
+        "\x00",
+        "\ud800",
+        "é",
+        "—",
+        "1.",
+        "12",
+        ":30",
+        "a.m.",
     ]
     for _ in range(2000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(60)))

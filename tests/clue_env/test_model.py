@@ -13,7 +13,9 @@ from clue_env.sizes import Sizes
 from clue_env.theme import CLASSIC
 
 
-@pytest.mark.parametrize("sizes", [Sizes(3, 3, 4, 3, 3), Sizes(5, 3, 6, 4, 2), Sizes(4, 3, 5, 1, 4)], ids=lambda s: s.tag())
+@pytest.mark.parametrize(
+    "sizes", [Sizes(3, 3, 4, 3, 3), Sizes(5, 3, 6, 4, 2), Sizes(4, 3, 5, 1, 4)], ids=lambda s: s.tag()
+)
 def test_true_night_satisfies_the_model(sizes):
     for seed in range(5):
         rng = np.random.default_rng(seed)
@@ -39,7 +41,7 @@ def test_model_nights_obey_rules_and_clue_literals_match_holds(sizes):
     lits = [model.literal(c) for c in clues]
     solver = new_solver(3)
     checked = 0
-    for i in range(40):
+    for _ in range(40):
         picks = rng.choice(len(clues), size=3, replace=False)
         model.model.clear_assumptions()
         model.model.add_assumptions([lits[j] if rng.random() < 0.5 else lits[j].Not() for j in picks])

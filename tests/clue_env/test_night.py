@@ -32,7 +32,11 @@ def test_check_night_finds_broken_rules():
     rng = np.random.default_rng(0)
     case = draw_case(rng, CLASSIC, Sizes(3, 2, 9, 3))
     night = simulate_night(rng, case)
-    far = [r for r in range(9) if r != night.suspect_rooms[0][0] and r not in case.layout.neighbours[night.suspect_rooms[0][0]]][0]
+    far = [
+        r
+        for r in range(9)
+        if r != night.suspect_rooms[0][0] and r not in case.layout.neighbours[night.suspect_rooms[0][0]]
+    ][0]
     rooms = list(night.suspect_rooms)
     rooms[0] = (rooms[0][0], far, far)
     from dataclasses import replace

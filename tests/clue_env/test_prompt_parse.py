@@ -244,12 +244,15 @@ def test_errors_say_what_could_not_be_read() -> None:
         "bad clue": (original(["The butler did it"]), "clue 1"),
         "no clues": (good.replace("The available clues are as follows:", "Nothing here."), "clues"),
         "bad question": (good.replace("A. Who murdered Mr. Boddy?", "A. Who ate the cake?"), "Who ate the cake"),
-        "shared where": (good.replace("the suspect motivated by Fear?", "a suspect motivated by Greed?"), "shared motive"),
+        "shared where": (
+            good.replace("the suspect motivated by Fear?", "a suspect motivated by Greed?"),
+            "shared motive",
+        ),
         "motive counts": (good.replace("Fear (1 suspect)", "Fear (2 suspects)"), "motive counts"),
         "format": (good.replace("B. ROOM\nC.", "B. TIME\nC."), "answer format"),
         "no suspects": (good.replace("identified as suspects:", "identified as guests."), "suspects"),
     }
-    for (text, words) in bad.values():
+    for text, words in bad.values():
         with pytest.raises(PromptParseError, match=words):
             parse_prompt(text)
     with pytest.raises(PromptParseError):

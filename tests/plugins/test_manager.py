@@ -69,7 +69,7 @@ def fake_dist(tmp_path, monkeypatch):
 
 
 # A plugin module offering one new, valid variant. {name} and {decorator} are filled in.
-GOOD_PLUGIN = '''
+GOOD_PLUGIN = """
 from clue_env import Difficulty, Levels, Room, Theme, Variant
 from plugins import hookimpl
 
@@ -100,7 +100,7 @@ VARIANT = Variant(
 {decorator}
 def clue_variants():
     return [VARIANT]
-'''
+"""
 
 
 def good_plugin(name: str = "lighthouse", decorator: str = "@hookimpl") -> str:
