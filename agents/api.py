@@ -8,21 +8,29 @@ prompt}]``, the model, temperature, top_p, max_tokens, ``n`` and (when given) se
 Behaviour:
 
 * The API key is read from the environment variable named by ``config.api_key_env`` at each
-  request (absent: no ``Authorization`` header, fine for local servers). It is never kept on
-  the agent, printed, logged, or put in errors or reprs; any text that would show it (a
-  server echoing it back) has it replaced by ``***``.
+  request (absent or blank: no ``Authorization`` header, fine for local servers), stripped of
+  surrounding whitespace (a key read from a CRLF file ends in ``\\r``) and checked: one with
+  whitespace inside, control or non-ASCII characters is refused with a one-line ``ValueError``
+  naming the variable, when the agent is made, before any request (:mod:`agents.api_key`).
+  It is never kept on the agent, printed, logged, or put in errors or reprs: every text the
+  agent returns (completion text, errors, ``extra``) or logs has every form of the key (as
+  given, stripped, escaped as repr, bytes or JSON would show it) replaced by ``***``, so a
+  server that echoes it back shows nothing. A ``base_url`` holding credentials
+  (``user:password@`` or a query string) is refused, and the message does not show them.
 * At most ``config.concurrency`` requests are in flight at once, over all prompts and all
   concurrent ``agenerate`` calls of one agent.
 * Each request has a total deadline of ``config.timeout_s``. Retried, up to
   ``config.max_retries`` times, with exponential backoff and jitter: 408/409/425/429, 5xx,
   timeouts, connection errors and broken or invalid bodies. ``Retry-After`` (seconds or an
   HTTP date; also ``retry-after-ms``) is honoured (plus up to 10% jitter), capped at
-  ``retry_after_max_s``. Other 4xx answers fail at once.
+  ``retry_after_max_s``. Other 4xx answers fail at once. (:mod:`agents.transport`.)
 * A request that finally fails gives, for each of its episodes, a ``Completion`` with
   ``text=""`` and ``error`` set to a one-line message (HTTP status and the server's reason,
-  ``timeout after ...``, ``cannot reach {base_url}: ...``). ``agenerate`` never raises for a
-  failed request and never drops an item: it returns ``sampling.n`` completions per prompt,
-  in prompt order.
+  ``timeout after ...``, ``cannot reach {base_url}: ...``). A choice whose message content is
+  null (or missing, or not text) is a completion with ``error`` set too ("no answer: ..."),
+  recorded with reward 0 like any error; its tokens and cost are kept (it was billed).
+  ``agenerate`` never raises for a failed request and never drops an item: it returns
+  ``sampling.n`` completions per prompt, in prompt order.
 * ``n > 1`` goes as one request with ``n``. If the server rejects that (400/422) while the
   same prompt with n=1 works, the agent sends n separate requests from then on (seeds
   ``seed, seed+1, ...`` so they differ); a server returning fewer choices than asked gets
@@ -30,11 +38,13 @@ Behaviour:
 * Token usage comes from the response's ``usage`` (``prompt_tokens``/``completion_tokens``;
   0 when missing). With n choices in one request, each completion's ``prompt_tokens`` is the
   prompt's length and ``completion_tokens`` the request's total divided evenly; ``cost_usd``
-  is the completion's share of what the request cost, so costs add up to the bill.
+  is the completion's share of what the request cost, so costs add up to the bill
+  (:mod:`agents.chat_response`).
 * Prices (USD per million tokens): ``config.price_in_per_mtok``/``price_out_per_mtok``, else
-  :data:`PRICES_PER_MTOK` for well-known hosted models, else 0 (local models).
+  :data:`agents.prices.PRICES_PER_MTOK` for well-known hosted models, else 0 (local models).
 
-Agent-specific settings (``config.extra``, ``--agent-arg key=value``):
+Agent-specific settings (``config.extra``, ``--agent-arg key=value``, read with
+:class:`agents.config.Settings`):
 
 * ``backoff_base_s`` (default 1.0), ``backoff_max_s`` (30), ``retry_after_max_s`` (60):
   retry delays: attempt k (k = 0, 1, ...) waits ``min(backoff_max_s, backoff_base_s * 2**k)``
@@ -49,147 +59,87 @@ Agent-specific settings (``config.extra``, ``--agent-arg key=value``):
 
 HTTP runs on the agent's own event-loop thread, started at the first call, so the agent can
 be used from any event loop, from ``agents.base.generate`` (a fresh ``asyncio.run`` each
-time) and from several loops in turn. The agent's HTTP clients are ``httpx.AsyncClient``
-"lanes" of one keep-alive connection each, at most ``concurrency`` of them, made as needed
-and sharing one TLS context: a request holds the semaphore and a free lane. A lane whose
-request ended without an HTTP answer (timeout, broken connection, cancellation) is closed
-and replaced: httpx 0.28 / httpcore 1.0 can leave a pool's connection slot taken for good
-after a request cancelled at an unlucky moment. (One client with a pool of C connections
-costs O(C) per request in httpcore's pool bookkeeping: 3.5 ms of CPU per request at C=32 and
-12 ms at C=64 on a 2-CPU machine, which capped throughput far below C/latency; with lanes it
-is about 1.4 ms whatever C.) ``close()`` (or ``await aclose()``) closes them all and stops
-the thread.
+time) and from several loops in turn; :class:`agents.transport.Transport` sends the requests
+there. ``close()`` (or ``await aclose()``) closes its connections and stops the thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import json
+import dataclasses
 import logging
 import math
 import os
-import random
-import re
-import socket
 import threading
-import time
+import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, Self
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit
 
-import httpx
-
+from .api_key import ApiKeyError, Redactor, check_api_key, env_redactor
 from .base import Completion, SamplingConfig
-from .config import AgentConfig
+from .chat_response import ChatReply, decode_reply, error_reason, reply_completions
+from .config import AgentConfig, AgentSettingError, Settings
+from .prices import PRICES_AS_OF, PRICES_PER_MTOK, is_reasoning_model, known_price
+from .transport import Outcome, RetryPolicy, Transport, display_url, one_line
+
+__all__ = ["PRICES_AS_OF", "PRICES_PER_MTOK", "ApiAgent", "create_api", "known_price"]
 
 log = logging.getLogger(__name__)
 
-#: Approximate public list prices (USD per million input / output tokens, standard tier,
-#: no caching or batch discounts, short contexts) as of October 2025. Check your provider's
-#: price page before trusting cost figures; override with --price-in/--price-out.
-PRICES_AS_OF = "2025-10"
-PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
-    # OpenAI
-    "gpt-4o": (2.50, 10.00),
-    "gpt-4o-mini": (0.15, 0.60),
-    "gpt-4.1": (2.00, 8.00),
-    "gpt-4.1-mini": (0.40, 1.60),
-    "gpt-4.1-nano": (0.10, 0.40),
-    "gpt-5": (1.25, 10.00),
-    "gpt-5-mini": (0.25, 2.00),
-    "gpt-5-nano": (0.05, 0.40),
-    "o1": (15.00, 60.00),
-    "o1-mini": (1.10, 4.40),
-    "o3": (2.00, 8.00),
-    "o3-mini": (1.10, 4.40),
-    "o4-mini": (1.10, 4.40),
-    # Anthropic (through OpenAI-compatible endpoints such as Anthropic's own or OpenRouter)
-    "claude-3-5-haiku": (0.80, 4.00),
-    "claude-3-5-sonnet": (3.00, 15.00),
-    "claude-3-7-sonnet": (3.00, 15.00),
-    "claude-sonnet-4": (3.00, 15.00),
-    "claude-opus-4": (15.00, 75.00),
-    # DeepSeek (cache-miss input prices)
-    "deepseek-chat": (0.28, 0.42),
-    "deepseek-reasoner": (0.28, 0.42),
-    # Google
-    "gemini-2.0-flash": (0.10, 0.40),
-    "gemini-2.0-flash-lite": (0.075, 0.30),
-    "gemini-2.5-flash": (0.30, 2.50),
-    "gemini-2.5-pro": (1.25, 10.00),
-}
-
-_EXTRA_KEYS = ("backoff_base_s", "backoff_max_s", "retry_after_max_s", "n", "max_tokens_param", "omit", "name")
+SETTINGS = ("backoff_base_s", "backoff_max_s", "retry_after_max_s", "n", "max_tokens_param", "omit", "name")
 _OMITTABLE = ("temperature", "top_p", "seed")
-_RETRYABLE_STATUS = frozenset({408, 409, 425, 429})
-_REASONING = re.compile(r"^(o\d|gpt-5)(-|$)")
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+_ERROR_CHARS = 600  # errors are made one line and at most this long as they leave the agent
 
 
-def _norm(model: str) -> str:
-    """'openai/GPT-4.1-mini-2025-04-14' -> 'gpt-4-1-mini-2025-04-14'."""
-    return re.sub(r"[._:@\s]+", "-", model.strip().lower().rsplit("/", 1)[-1])
-
-
-_NORM_PRICES = sorted(((_norm(k), v) for k, v in PRICES_PER_MTOK.items()), key=lambda kv: -len(kv[0]))
-
-
-def known_price(model: str) -> tuple[float, float] | None:
-    """The built-in (input, output) USD per million tokens for ``model``, or None.
-
-    Matches the longest table name that appears in the model name as whole dash-separated
-    parts, so dated, provider-prefixed and Bedrock-style names work
-    (``gpt-4o-mini-2024-07-18``, ``openai/gpt-4.1``, ``anthropic.claude-3-5-sonnet-...-v1:0``).
-    """
-    name = f"-{_norm(model)}-"
-    for key, price in _NORM_PRICES:
-        if f"-{key}-" in name:
-            return price
-    return None
-
-
-def _is_reasoning_model(model: str) -> bool:
-    return bool(_REASONING.match(_norm(model)))
-
-
-def _display_url(url: str) -> str:
-    """The URL without user:password@ and without a query (where keys sometimes go)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _float_extra(extra: dict[str, str], key: str, default: float) -> float:
-    if key not in extra:
-        return default
+def _check_base_url(url: str) -> SplitResult:
+    """``url`` split, if it is an http(s) URL with a host and no credentials; else a ValueError that shows
+    no credential."""
     try:
-        value = float(extra[key])
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError as e:  # urllib's message quotes part of the URL, which may be a credential: not shown
+        what = "its port is not a number from 0 to 65535" if "port" in str(e).lower() else "its host cannot be parsed"
+        raise ValueError(f"api agent: base_url is not a valid URL ({what}), e.g. http://127.0.0.1:8000/v1") from None
+    key_hint = "put the key in the environment variable named by --api-key-env (default OPENAI_API_KEY)"
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            f"api agent: base_url must not hold credentials (user:password@ is not shown or sent); "
+            f"use {display_url(url)!r} and {key_hint}"
+        )
+    if parts.query or parts.fragment:
+        raise ValueError(
+            f"api agent: base_url must not have a query string or fragment (not shown: it may hold a key; "
+            f"/chat/completions is appended to base_url); use {display_url(url)!r} and {key_hint}"
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"api agent: base_url must be an http(s) URL such as http://127.0.0.1:8000/v1, got {display_url(url)!r}"
+        )
+    return parts
+
+
+def _omitted(settings: Settings, reasoning: bool) -> frozenset[str]:
+    if "omit" not in settings:
+        return frozenset({"top_p"}) if reasoning else frozenset()
+    value = settings.text("omit") or ""
+    omit = frozenset(s.strip() for s in value.split(",") if s.strip())
+    if omit - set(_OMITTABLE):
+        raise AgentSettingError(
+            f"api agent: omit must be a comma-separated list of {', '.join(_OMITTABLE)}, got {value!r}"
+        )
+    return omit
+
+
+def _check_timeout(timeout_s: Any) -> float:
+    try:
+        value = float(timeout_s)
     except (TypeError, ValueError):
-        raise ValueError(f"api agent: {key} must be a number of seconds, got {extra[key]!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"api agent: {key} must be >= 0, got {extra[key]!r}")
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"api agent: timeout must be a finite number of seconds > 0, got {timeout_s!r}")
     return value
-
-
-@dataclass
-class _Result:
-    """One request's end: its choices and usage, or a one-line error."""
-
-    choices: list[dict[str, Any]] = field(default_factory=list)
-    usage: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-    status: int | None = None
-    retryable: bool = False
-    retry_after: float | None = None
 
 
 class ApiAgent:
@@ -213,70 +163,63 @@ class ApiAgent:
                 "api agent: base_url is required (--base-url, e.g. https://api.openai.com/v1 "
                 "or http://127.0.0.1:8000/v1 for a local `vllm serve`)"
             )
-        parts = urlsplit(config.base_url.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(
-                f"api agent: base_url must be an http(s) URL such as http://127.0.0.1:8000/v1, "
-                f"got {_display_url(config.base_url)!r}"
-            )
-        extra = dict(config.extra or {})
-        unknown = sorted(set(extra) - set(_EXTRA_KEYS))
-        if unknown:
-            raise ValueError(f"api agent: unknown setting(s) {', '.join(unknown)}; known: {', '.join(_EXTRA_KEYS)}")
-        n_mode = extra.get("n", "auto")
-        if n_mode not in ("auto", "separate"):
-            raise ValueError(f"api agent: n must be 'auto' or 'separate', got {n_mode!r}")
-        reasoning = _is_reasoning_model(config.model)
-        mtp = extra.get("max_tokens_param", "max_completion_tokens" if reasoning else "max_tokens")
-        if mtp not in ("max_tokens", "max_completion_tokens"):
-            raise ValueError(f"api agent: max_tokens_param must be max_tokens or max_completion_tokens, got {mtp!r}")
-        if "omit" in extra:
-            omit = frozenset(s.strip() for s in extra["omit"].split(",") if s.strip())
-        else:
-            omit = frozenset({"top_p"}) if reasoning else frozenset()
-        if omit - set(_OMITTABLE):
-            raise ValueError(f"api agent: omit takes {', '.join(_OMITTABLE)}, got {extra['omit']!r}")
+        parts = _check_base_url(config.base_url.strip())
+        settings = Settings("api", config.extra, known=SETTINGS)
+        n_mode = settings.choice("n", ("auto", "separate"), default="auto")
+        reasoning = is_reasoning_model(config.model)
+        mtp = settings.choice(
+            "max_tokens_param",
+            ("max_tokens", "max_completion_tokens"),
+            default="max_completion_tokens" if reasoning else "max_tokens",
+        )
+        omit = _omitted(settings, reasoning)
+
+        def seconds(key: str, given: float | None, default: float) -> float:
+            return given if given is not None else float(settings.number(key, float, low=0, default=default))
+
+        policy = RetryPolicy(
+            max_retries=config.max_retries,
+            backoff_base_s=seconds("backoff_base_s", backoff_base_s, 1.0),
+            backoff_max_s=seconds("backoff_max_s", backoff_max_s, 30.0),
+            retry_after_max_s=seconds("retry_after_max_s", retry_after_max_s, 60.0),
+        )
+        self.api_key_env: str | None = config.api_key_env or None
+        if self.api_key_env:
+            # Refuse a key that cannot be sent before any request (ApiKeyError names the variable only).
+            present = check_api_key(os.environ.get(self.api_key_env), self.api_key_env) is not None
+            if not present and parts.hostname not in _LOCAL_HOSTS:
+                log.warning(
+                    "api agent: environment variable %s is not set (or blank); sending requests without an API key",
+                    self.api_key_env,
+                )
 
         self.config = config
         self.model: str = config.model.strip()
         self.base_url: str = config.base_url.strip().rstrip("/")
-        self.name: str = extra.get("name") or f"api:{self.model}"
-        self.api_key_env: str | None = config.api_key_env or None
+        self.name: str = settings.text("name") or f"api:{self.model}"
         self.concurrency = config.concurrency
-        self.timeout_s = float(config.timeout_s)
-        self.max_retries = config.max_retries
-        self.backoff_base_s = (
-            backoff_base_s if backoff_base_s is not None else _float_extra(extra, "backoff_base_s", 1.0)
-        )
-        self.backoff_max_s = backoff_max_s if backoff_max_s is not None else _float_extra(extra, "backoff_max_s", 30.0)
-        self.retry_after_max_s = (
-            retry_after_max_s if retry_after_max_s is not None else _float_extra(extra, "retry_after_max_s", 60.0)
-        )
         table = known_price(self.model) or (0.0, 0.0)
         self.price_in_per_mtok = config.price_in_per_mtok if config.price_in_per_mtok is not None else table[0]
         self.price_out_per_mtok = config.price_out_per_mtok if config.price_out_per_mtok is not None else table[1]
         self._n_in_one_request = n_mode == "auto"
         self._max_tokens_param = mtp
         self._omit = omit
-        self._url = self.base_url + "/chat/completions"
-        self._shown_url = _display_url(self.base_url)
+        self._shown_url = display_url(self.base_url)
+        self._transport = Transport(
+            self.base_url + "/chat/completions",
+            where=self._shown_url,
+            concurrency=config.concurrency,
+            timeout_s=_check_timeout(config.timeout_s),
+            policy=policy,
+            decode=decode_reply,
+            error_reason=error_reason,
+            not_found_hint=f"is {self._shown_url}/chat/completions right? base_url usually ends in /v1",
+            label="api agent",
+        )
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._clients: list[httpx.AsyncClient] = []  # every lane made so far
-        self._free: list[httpx.AsyncClient] = []  # lanes not in use (LIFO: warm connections first)
-        self._retiring: set[asyncio.Task] = set()
-        self._ssl: Any = None
-        self._sem: asyncio.Semaphore | None = None
         self._closed = False
-        if (
-            self.api_key_env
-            and not os.environ.get(self.api_key_env)
-            and parts.hostname not in ("127.0.0.1", "localhost", "::1")
-        ):
-            log.warning(
-                "api agent: environment variable %s is not set; sending requests without an API key", self.api_key_env
-            )
 
     def __repr__(self) -> str:
         return (
@@ -284,15 +227,40 @@ class ApiAgent:
             f"api_key_env={self.api_key_env!r}, concurrency={self.concurrency})"
         )
 
-    # -- the key, only ever read here ---------------------------------------------------------
-    def _key(self) -> str | None:
-        return os.environ.get(self.api_key_env) if self.api_key_env else None
+    # -- settings, as attributes ---------------------------------------------------------------
+    @property
+    def timeout_s(self) -> float:
+        """Each request's total deadline in seconds (may be changed between calls)."""
+        return self._transport.timeout_s
 
-    def _redact(self, text: str) -> str:
-        key = self._key()
-        if key and len(key) >= 4:
-            text = text.replace(key, "***")
-        return text
+    @timeout_s.setter
+    def timeout_s(self, value: float) -> None:
+        self._transport.timeout_s = _check_timeout(value)
+
+    @property
+    def max_retries(self) -> int:
+        return self._transport.policy.max_retries
+
+    @property
+    def backoff_base_s(self) -> float:
+        return self._transport.policy.backoff_base_s
+
+    @property
+    def backoff_max_s(self) -> float:
+        return self._transport.policy.backoff_max_s
+
+    @property
+    def retry_after_max_s(self) -> float:
+        return self._transport.policy.retry_after_max_s
+
+    # -- every text that leaves the agent passes here -------------------------------------------------
+    def _redactor(self) -> Redactor:
+        return env_redactor(self.api_key_env)
+
+    @staticmethod
+    def _released(out: list[list[Completion]], redact: Redactor) -> list[list[Completion]]:
+        """``out`` with every form of the key hidden in every text, errors on one line."""
+        return [[_scrubbed(c, redact) for c in cs] for cs in out]
 
     # -- the Agent interface ---------------------------------------------------------------
     async def agenerate(self, prompts: Sequence[str], sampling: SamplingConfig) -> list[list[Completion]]:
@@ -303,13 +271,14 @@ class ApiAgent:
         try:
             loop = self._ensure_started()
         except Exception as e:  # noqa: BLE001  (closed agent, thread start failure)
-            msg = self._redact(_one_line(f"{type(e).__name__}: {e}"))
-            return [[Completion("", error=msg) for _ in range(sampling.n)] for _ in prompts]
+            msg = f"{type(e).__name__}: {e}"
+            out = [[Completion("", error=msg) for _ in range(sampling.n)] for _ in prompts]
+            return self._released(out, self._redactor())
         fut = asyncio.run_coroutine_threadsafe(self._run(prompts, sampling), loop)
         return await asyncio.wrap_future(fut)
 
     def close(self) -> None:
-        """Cancel what is in flight, close the HTTP client and stop the agent's thread. Idempotent."""
+        """Cancel what is in flight, close the HTTP connections and stop the agent's thread. Idempotent."""
         with self._lock:
             if self._closed:
                 return
@@ -352,7 +321,7 @@ class ApiAgent:
                 thread = threading.Thread(target=loop.run_forever, name=f"api-agent:{self.model}", daemon=True)
                 thread.start()
                 try:
-                    asyncio.run_coroutine_threadsafe(self._setup(), loop).result(timeout=30)
+                    asyncio.run_coroutine_threadsafe(self._transport.start(), loop).result(timeout=30)
                 except BaseException:
                     loop.call_soon_threadsafe(loop.stop)
                     thread.join(timeout=5)
@@ -360,55 +329,21 @@ class ApiAgent:
                 self._loop, self._thread = loop, thread
             return self._loop
 
-    async def _setup(self) -> None:
-        self._sem = asyncio.Semaphore(self.concurrency)
-        # One TLS context for all lanes (each would otherwise load the CA bundle, ~10-50 ms of
-        # CPU that blocks the loop): certifi's, or SSL_CERT_FILE / SSL_CERT_DIR.
-        self._ssl = httpx.create_ssl_context()
-
-    def _take_lane(self) -> httpx.AsyncClient:
-        """A free lane; call only while holding the semaphore (so at most ``concurrency`` are made)."""
-        if self._free:
-            return self._free.pop()
-        client = httpx.AsyncClient(
-            timeout=httpx.Timeout(self.timeout_s),
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            verify=self._ssl,
-            follow_redirects=False,
-        )
-        self._clients.append(client)
-        return client
-
-    def _retire(self, lane: httpx.AsyncClient) -> None:
-        """Close a lane in the background (after a cancelled request httpcore can leave its one
-        connection slot taken for good, so the lane is never reused)."""
-        if lane in self._clients:
-            self._clients.remove(lane)
-        task = asyncio.ensure_future(self._close_quietly(lane))
-        self._retiring.add(task)
-        task.add_done_callback(self._retiring.discard)
-
-    @staticmethod
-    async def _close_quietly(client: httpx.AsyncClient) -> None:
-        try:
-            async with asyncio.timeout(5):
-                await client.aclose()
-        except (Exception, asyncio.CancelledError) as e:  # noqa: BLE001  (best effort)
-            log.debug("api agent: error closing a connection: %s", type(e).__name__)
-
     async def _shutdown(self) -> None:
         me = asyncio.current_task()
-        tasks = [t for t in asyncio.all_tasks() if t is not me and t not in self._retiring]
+        tasks = [t for t in asyncio.all_tasks() if t is not me and not self._transport.owns(t)]
         for t in tasks:
             t.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        clients, self._clients, self._free = self._clients, [], []
-        await asyncio.gather(*(self._close_quietly(c) for c in clients), *list(self._retiring))
+        await self._transport.aclose()
 
     # -- requests (on the agent's loop) ----------------------------------------------------------
     async def _run(self, prompts: list[str], sampling: SamplingConfig) -> list[list[Completion]]:
-        return list(await asyncio.gather(*(self._prompt(p, sampling) for p in prompts)))
+        before = os.environ.get(self.api_key_env) if self.api_key_env else None
+        out = list(await asyncio.gather(*(self._prompt(p, sampling) for p in prompts)))
+        after = os.environ.get(self.api_key_env) if self.api_key_env else None
+        return self._released(out, Redactor((before, after)))
 
     async def _prompt(self, prompt: str, sampling: SamplingConfig) -> list[Completion]:
         n = sampling.n
@@ -439,9 +374,9 @@ class ApiAgent:
         except asyncio.CancelledError:
             raise
         except Exception as e:  # a bug here must not lose the episodes
-            log.exception("api agent: unexpected error")
-            msg = self._redact(_one_line(f"internal error: {type(e).__name__}: {e}"))
-            return [Completion("", error=msg) for _ in range(n)]
+            redact = self._redactor()
+            log.error("api agent: unexpected error\n%s", redact("".join(traceback.format_exception(e))))
+            return [Completion("", error=f"internal error: {type(e).__name__}: {e}") for _ in range(n)]
 
     async def _separately(self, prompt: str, sampling: SamplingConfig, k: int, offset: int) -> list[Completion]:
         """``k`` requests of one completion each; seeds seed+offset, seed+offset+1, ..."""
@@ -470,211 +405,32 @@ class ApiAgent:
             body["seed"] = seed
         return body
 
-    async def _request(self, prompt: str, sampling: SamplingConfig, n: int, seed: int | None) -> _Result:
-        """One logical request with its retries."""
-        payload = self._payload(prompt, sampling, n, seed)
-        attempts = self.max_retries + 1
-        for attempt in range(attempts):
-            assert self._sem is not None
-            async with self._sem:
-                lane = self._take_lane()
-                res = None
-                try:
-                    res = await self._attempt(lane, payload)
-                finally:
-                    if res is not None and res.status is not None:
-                        self._free.append(lane)  # an HTTP answer came: the connection is sound
-                    else:
-                        self._retire(lane)  # timeout, broken connection, cancellation: a fresh lane next time
-            if res.error is None or not res.retryable:
-                return res
-            if attempt + 1 < attempts:
-                delay = self._delay(attempt, res.retry_after)
-                log.debug(
-                    "api agent: attempt %d/%d failed (%s); retrying in %.2f s", attempt + 1, attempts, res.error, delay
-                )
-                await asyncio.sleep(delay)
-        res.error = f"{res.error} (after {attempts} attempts)"
-        log.info("api agent: request failed: %s", res.error)
-        return res
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:  # the server's word, plus up to 10% so waiters do not return at once
-            return min(max(retry_after, 0.0), self.retry_after_max_s) * random.uniform(1.0, 1.1)
-        base = min(self.backoff_max_s, self.backoff_base_s * (2**attempt))
-        return base * random.uniform(0.5, 1.0)
-
-    async def _attempt(self, client: httpx.AsyncClient, payload: dict[str, Any]) -> _Result:
-        """One HTTP request, classified; never raises (except cancellation)."""
-        headers = {"Accept": "application/json"}
-        key = self._key()
-        if key:
-            headers["Authorization"] = f"Bearer {key}"
+    async def _request(self, prompt: str, sampling: SamplingConfig, n: int, seed: int | None) -> Outcome:
+        """One logical request with its retries; the key is read (and checked) here, for this request only."""
+        raw = os.environ.get(self.api_key_env) if self.api_key_env else None
         try:
-            async with asyncio.timeout(self.timeout_s):
-                resp = await client.post(self._url, json=payload, headers=headers, timeout=self.timeout_s)
-        except (TimeoutError, httpx.TimeoutException) as e:
-            if isinstance(e, httpx.ConnectTimeout):
-                return _Result(error=f"cannot reach {self._shown_url}: connect timeout", retryable=True)
-            return _Result(error=f"timeout after {self.timeout_s:g} s waiting for {self._shown_url}", retryable=True)
-        except httpx.ConnectError as e:
-            return _Result(
-                error=self._redact(_one_line(f"cannot reach {self._shown_url}: {_exc_reason(e)}")), retryable=True
-            )
-        except httpx.UnsupportedProtocol as e:
-            return _Result(error=self._redact(_one_line(f"bad URL {self._shown_url}: {e}")))
-        except (httpx.TransportError, OSError) as e:
-            reason = _exc_reason(e)
-            return _Result(
-                error=self._redact(_one_line(f"connection to {self._shown_url} failed: {reason}")), retryable=True
-            )
-        except httpx.HTTPError as e:
-            return _Result(
-                error=self._redact(_one_line(f"request to {self._shown_url} failed: {type(e).__name__}: {e}"))
-            )
-        finally:
-            headers.clear()
-            key = None
-        return self._classify(resp)
+            key = check_api_key(raw, self.api_key_env) if self.api_key_env else None
+        except ApiKeyError as e:  # the variable changed since the agent was made
+            return Outcome(error=str(e))
+        return await self._transport.post(self._payload(prompt, sampling, n, seed), key, Redactor((raw,)))
 
-    def _classify(self, resp: httpx.Response) -> _Result:
-        code = resp.status_code
-        if 200 <= code < 300:
-            try:
-                data = json.loads(resp.content)
-            except ValueError:
-                return _Result(
-                    error=f"invalid JSON body from {self._shown_url} (HTTP {code})", status=code, retryable=True
-                )
-            choices = data.get("choices") if isinstance(data, dict) else None
-            if not isinstance(choices, list) or not choices or not all(isinstance(c, dict) for c in choices):
-                reason = _error_reason(data) if isinstance(data, dict) else ""
-                msg = f"invalid response from {self._shown_url} (HTTP {code}, no choices)"
-                return _Result(
-                    error=self._redact(_one_line(msg + (f": {reason}" if reason else ""))), status=code, retryable=True
-                )
-            usage = data.get("usage")
-            return _Result(choices=choices, usage=usage if isinstance(usage, dict) else {}, status=code)
-        reason = _error_reason_from_response(resp)
-        if code == 404 and "model" not in reason.lower():
-            hint = f"is {self._shown_url}/chat/completions right? base_url usually ends in /v1"
-            reason = f"{reason}; {hint}" if reason else hint
-        if 300 <= code < 400 and resp.headers.get("location"):
-            reason = f"redirected to {_display_url(resp.headers['location'])}; use that URL as base_url"
-        msg = f"HTTP {code} {resp.reason_phrase or ''}".rstrip() + (f": {reason}" if reason else "")
-        retryable = code in _RETRYABLE_STATUS or code >= 500
-        return _Result(
-            error=self._redact(_one_line(msg)),
-            status=code,
-            retryable=retryable,
-            retry_after=_retry_after(resp) if retryable else None,
-        )
-
-    def _completions(self, res: _Result, n: int) -> list[Completion]:
-        choices = sorted(res.choices, key=lambda c: c.get("index", 0) if isinstance(c.get("index"), int) else 0)[:n]
-        k = len(choices)
-        pt = _int(res.usage.get("prompt_tokens"))
-        ct = _int(res.usage.get("completion_tokens"))
-        shares = [ct // k + (1 if i < ct % k else 0) for i in range(k)]
-        out = []
-        for choice, ct_i in zip(choices, shares):
-            msg = choice.get("message") if isinstance(choice.get("message"), dict) else {}
-            extra: dict[str, Any] = {}
-            reasoning = msg.get("reasoning_content") or msg.get("reasoning")
-            if isinstance(reasoning, str) and reasoning:
-                extra["reasoning"] = reasoning
-            cost = (pt * self.price_in_per_mtok / k + ct_i * self.price_out_per_mtok) / 1e6
-            finish = choice.get("finish_reason")
-            out.append(
-                Completion(
-                    text=_content_text(msg.get("content")),
-                    prompt_tokens=pt,
-                    completion_tokens=ct_i,
-                    cost_usd=cost,
-                    finish_reason=finish if isinstance(finish, str) else None,
-                    extra=extra,
-                )
-            )
-        return out
+    def _completions(self, res: Outcome, n: int) -> list[Completion]:
+        reply: ChatReply = res.value
+        return reply_completions(reply, n, self.price_in_per_mtok, self.price_out_per_mtok)
 
 
-def _exc_reason(e: BaseException) -> str:
-    """The exception's message, with the root cause where that says more ("connection refused")."""
-    reason = str(e) or type(e).__name__
-    root, seen = e, 0
-    while seen < 10 and (root.__cause__ or root.__context__) is not None:
-        root = root.__cause__ or root.__context__  # type: ignore[assignment]
-        seen += 1
-    if isinstance(root, ConnectionRefusedError):
-        return f"connection refused ({reason})"
-    if isinstance(root, socket.gaierror):
-        return f"unknown host ({root})"
-    if root is not e and str(root) and str(root) not in reason:
-        return f"{reason} ({root})"
-    return reason
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
-
-
-def _content_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):  # content parts
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
-    return ""
-
-
-def _error_reason(data: dict[str, Any]) -> str:
-    err = data.get("error")
-    if isinstance(err, dict) and err.get("message"):
-        return str(err["message"])
-    if isinstance(err, str):
-        return err
-    for k in ("message", "detail"):
-        if isinstance(data.get(k), (str, int, float)):
-            return str(data[k])
-    return ""
-
-
-def _error_reason_from_response(resp: httpx.Response) -> str:
-    try:
-        data = json.loads(resp.content)
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        reason = _error_reason(data)
-        if reason:
-            return _one_line(reason, 200)
-    text = resp.content[:400].decode("utf-8", "replace")
-    return _one_line(re.sub(r"<[^>]*>", " ", text), 200)  # strip HTML tags of proxy error pages
-
-
-def _retry_after(resp: httpx.Response) -> float | None:
-    ms = resp.headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(float(ms) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    value = resp.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
+def _scrubbed(c: Completion, redact: Redactor) -> Completion:
+    """``c`` with every form of the key hidden in its text, error and extra; its error on one line."""
+    error = one_line(redact(c.error), _ERROR_CHARS) if c.error is not None else None
+    text = redact(c.text)
+    extra = redact.scrub(c.extra) if c.extra else c.extra
+    if error == c.error and text == c.text and extra == c.extra:
+        return c
+    return dataclasses.replace(c, text=text, error=error, extra=extra)
 
 
 def create_api(config: AgentConfig) -> ApiAgent:
-    """The ``api`` agent factory: validates ``config`` (model and base_url required; ValueError
-    with a clear message) and returns an :class:`ApiAgent`. Opens no connection."""
+    """The ``api`` agent factory: validates ``config`` (model and base_url required, base_url without
+    credentials, the key in the environment sendable; ValueError with a clear message) and returns an
+    :class:`ApiAgent`. Opens no connection."""
     return ApiAgent(config)

@@ -1,14 +1,8 @@
-"""Named vLLM models (``qwen14b``, ``qwen32b``, ``tiny``) and where their weights come from.
+"""Named vLLM models (``qwen14b``, ``qwen32b``, ``tiny``) and their default settings.
 
-Weights are never downloaded here. A model is either
-
-* an explicit local directory (``--model /path/to/Qwen2.5-32B-Instruct``), or
-* a Hugging Face id already in the local Hugging Face cache (``$HF_HUB_CACHE``, by default
-  ``~/.cache/huggingface/hub``), found with ``huggingface_hub``'s offline look-ups, or
-* for ``tiny``, the tiny test model built on first use (:mod:`agents.tiny_model`).
-
-Anything else raises :class:`ModelWeightsNotFound`, whose message says how to fetch the
-weights (``huggingface-cli download Qwen/Qwen2.5-32B-Instruct``) or to pass ``--model /path``.
+Weights are never downloaded here (see :mod:`agents.weights`): a preset's model is
+``--model`` when given, else its Hugging Face id from the local cache, or for ``tiny`` the
+tiny model built on first use (:mod:`testing.tiny_model`).
 
 Preset defaults (``config.extra``-style settings, see :mod:`agents.vllm_agent`) apply unless
 the user's ``--agent-arg key=value`` says otherwise.
@@ -16,21 +10,23 @@ the user's ``--agent-arg key=value`` says otherwise.
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .config import AgentConfig
+from .vllm_agent import VllmAgent
+from .weights import ModelWeightsNotFound, resolve_model
 
-if TYPE_CHECKING:
-    from .vllm_agent import VllmAgent
-
-
-class ModelWeightsNotFound(FileNotFoundError):
-    """A model's weights are neither at the given path nor in the Hugging Face cache."""
+__all__ = [
+    "PRESETS",
+    "ModelWeightsNotFound",
+    "Preset",
+    "get_preset",
+    "preset_factory",
+    "preset_model_path",
+    "resolve_model",
+]
 
 
 @dataclass(frozen=True)
@@ -56,72 +52,6 @@ PRESETS: dict[str, Preset] = {
     ),
 }
 
-_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
-_HF_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
-
-
-def _fetch_hint(repo: str | None) -> str:
-    repo = repo or "ORG/MODEL"
-    return (
-        f"fetch it with `huggingface-cli download {repo}` (or `hf download {repo}`) on a machine "
-        f"with internet access, or pass a local copy with `--model /path/to/{repo.split('/')[-1]}`"
-    )
-
-
-def _check_dir(path: Path, what: str, repo: str | None) -> Path:
-    if not (path / "config.json").is_file():
-        raise ModelWeightsNotFound(
-            f"{what} {path} has no config.json: not a Hugging Face model directory; " + _fetch_hint(repo)
-        )
-    if not any(p.name.endswith(_WEIGHT_SUFFIXES) for p in path.iterdir()):
-        raise ModelWeightsNotFound(
-            f"{what} {path} has no weight files (*.safetensors/*.bin): an incomplete download? " + _fetch_hint(repo)
-        )
-    return path
-
-
-def resolve_model(model: str, *, cache_dir: str | Path | None = None) -> Path:
-    """The local directory holding ``model``'s weights: ``model`` itself when it is a
-    directory, else the snapshot of Hugging Face id ``model`` in the local cache. Never
-    downloads. Raises :class:`ModelWeightsNotFound` with a how-to-fetch message."""
-    if not model or not str(model).strip():
-        raise ValueError("vllm agent: a model is required (--model: a Hugging Face id or a local directory)")
-    model = str(model).strip()
-    path = Path(model).expanduser()
-    if path.is_dir():
-        return _check_dir(path.resolve(), "model directory", None)
-    looks_like_path = model.startswith(("/", ".", "~")) or os.sep in model.replace("/", "", 1) or path.exists()
-    if looks_like_path or not _HF_ID.match(model):
-        raise ModelWeightsNotFound(
-            f"model {model!r}: no such directory, and not a Hugging Face id (ORG/NAME); " + _fetch_hint(None)
-        )
-
-    from huggingface_hub import snapshot_download, try_to_load_from_cache
-    from huggingface_hub.errors import LocalEntryNotFoundError
-
-    where = str(cache_dir) if cache_dir else _hf_cache()
-    cached = try_to_load_from_cache(model, "config.json", cache_dir=cache_dir)
-    if not isinstance(cached, str):
-        raise ModelWeightsNotFound(
-            f"weights for {model} are not in the Hugging Face cache ({where}); " + _fetch_hint(model)
-        )
-    try:
-        snapshot = Path(snapshot_download(model, local_files_only=True, cache_dir=cache_dir))
-    except (LocalEntryNotFoundError, FileNotFoundError, OSError) as e:
-        raise ModelWeightsNotFound(
-            f"weights for {model} are not (completely) in the Hugging Face cache ({where}): {e}; " + _fetch_hint(model)
-        ) from None
-    return _check_dir(snapshot, f"cached snapshot of {model}", model)
-
-
-def _hf_cache() -> str:
-    try:
-        from huggingface_hub import constants
-
-        return str(constants.HF_HUB_CACHE)
-    except ImportError:  # pragma: no cover
-        return "~/.cache/huggingface/hub"
-
 
 def preset_model_path(name: str, config: AgentConfig | None = None) -> Path:
     """The weights directory for preset ``name``: ``config.model`` when given, else the
@@ -131,7 +61,7 @@ def preset_model_path(name: str, config: AgentConfig | None = None) -> Path:
     if explicit:
         return resolve_model(explicit)
     if preset.repo is None:
-        from .tiny_model import build_tiny_model
+        from testing.tiny_model import build_tiny_model
 
         return build_tiny_model()
     return resolve_model(preset.repo)
@@ -151,8 +81,6 @@ def preset_factory(name: str) -> Callable[[AgentConfig], VllmAgent]:
     preset = get_preset(name)
 
     def create(config: AgentConfig) -> VllmAgent:
-        from .vllm_agent import VllmAgent
-
         path = preset_model_path(name, config)
         extra = {**preset.defaults, **dict(config.extra or {})}
         extra.setdefault("name", preset.name)

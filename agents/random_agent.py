@@ -1,8 +1,10 @@
 """The random agent: a baseline that answers each question with a valid option at random.
 
-The options come from the prompt itself (``clue_env.options_from_prompt``: the lists of
-suspects, weapons, rooms, times and motives, and the answer-format block), so the agent
-works on this project's prompts and the original benchmark's alike. Its picks are drawn
+The options come from the prompt itself, read by the one prompt reader
+(``clue_env.prompt_parse.options_from_prompt``: the lists of suspects, weapons, rooms,
+times and motives, and the answer-format block, in its lenient mode, so a prompt whose
+clues cannot be read still gets answers), on this project's prompts and the original
+benchmark's alike. Its picks are drawn
 from one ``random.Random(AgentConfig.seed)``: the same seed and the same calls give the
 same answers. A prompt whose options cannot be read gets a completion with ``error`` set.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from clue_env.dataset import options_from_prompt
+from clue_env.prompt_parse import options_from_prompt
 
 from .base import Completion, SamplingConfig
 from .config import AgentConfig

@@ -1,10 +1,12 @@
-"""Agent factories as plugins offer them through the ``clue_agents`` hook."""
+"""Agent factories as plugins offer them through the ``clue_agents`` hook, and the table of them all."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from plugins import Entry, Registry
 
 from .base import Agent
 from .config import AgentConfig
@@ -25,3 +27,30 @@ class AgentSpec:
             raise ValueError(f"bad agent name {self.name!r}: use 1-40 lower-case letters, digits, '-' or '_'")
         if not callable(self.create):
             raise TypeError(f"agent {self.name!r}: create must be callable")
+
+
+AGENTS: Registry[AgentSpec] = Registry("clue_agents", "agent", AgentSpec, builtin=("builtin-agents", "agents.builtin"))
+"""Every agent on offer: the built-ins (``agents.builtin``) and the plugins'."""
+
+
+def agents() -> dict[str, Entry[AgentSpec]]:
+    """Every agent on offer, by name, with the plugin that offers it."""
+    return AGENTS.table()
+
+
+def get_agent(name: str) -> AgentSpec:
+    """The agent called ``name``; a clear error (a ``ValueError``) listing the known ones otherwise."""
+    return AGENTS.get(name)
+
+
+def agents_table(entries: dict[str, Entry[AgentSpec]]):
+    """The agents on offer (``clue list``): name, plugin, description."""
+    from rich.table import Table
+
+    table = Table(title="Agents")
+    table.add_column("agent", style="bold")
+    table.add_column("plugin")
+    table.add_column("description")
+    for name, entry in sorted(entries.items()):
+        table.add_row(name, entry.plugin, entry.item.description)
+    return table

@@ -37,9 +37,8 @@ import numpy
 import ortools
 from _common import progress
 
-from clue_env.batch import generate_records
 from clue_env.builtin_variants import CLASSIC_GAME, TEMPORAL, TINY
-from clue_env.generate import generate_puzzle
+from clue_env.generate import generate_puzzle, generate_records
 from clue_env.selection import SelectionStats
 from clue_env.sizes import MAIN_QUESTIONS, Sizes
 

@@ -33,10 +33,9 @@ import ortools
 from agents.solver import SolverAgent
 from clue_env.builtin_variants import TEMPORAL
 from clue_env.clue_parse import parser_for
-from clue_env.dataset import options_from_prompt
 from clue_env.generate import generate_puzzle
 from clue_env.grading import grade
-from clue_env.prompt_parse import parse_prompt
+from clue_env.prompt_parse import options_from_prompt, parse_prompt
 
 VAL = ROOT.parent / "shared" / "anchors" / "temporal-clue" / "val.json"
 

@@ -10,16 +10,17 @@ from gymnasium.envs.registration import register, registry
 
 from .case import Case
 from .clues import Clue, clue_text, holds
-from .dataset import DatasetError, load_tasks, options_from_prompt
+from .dataset import DatasetError, load_tasks
 from .env import TemporalClueEnv
 from .generate import generate_puzzle
 from .grading import Grade, Grader, grade
 from .layout import Layout
 from .night import Night
+from .prompt_parse import options_from_prompt
 from .puzzle import Puzzle, Task
 from .sizes import MAIN_QUESTIONS, Difficulty, Levels, Sizes
 from .theme import CLASSIC, Room, Theme
-from .variant import Variant
+from .variant import VARIANTS, Variant, get_variant, variants
 
 ENV_ID = "TemporalClue-v0"
 
@@ -45,11 +46,14 @@ __all__ = [
     "Task",
     "TemporalClueEnv",
     "Theme",
+    "VARIANTS",
     "Variant",
     "clue_text",
     "generate_puzzle",
+    "get_variant",
     "grade",
     "holds",
     "load_tasks",
     "options_from_prompt",
+    "variants",
 ]

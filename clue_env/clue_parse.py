@@ -1,11 +1,12 @@
 """Reading clues back from their text: the clue a sentence states, derived from the words alone.
 
 ``parse_clue(text, case)`` returns the clue tree (the dataclasses of ``clues.py``) that a
-sentence of a prompt states; ``parse_clues(prompt, case)`` does it for every clue line of
-a rendered prompt. They are the inverse of ``clues.clue_text``, written independently of
-it: the tests check ``parse_clue(clue_text(c)) == c``, so the sentences a puzzle shows are
-proved to say what the generator meant, and a checker can re-derive a puzzle's meaning from
-its prompt alone.
+sentence of a prompt states (``prompt_parse`` finds the clue sentences of a whole prompt
+and reads them with it). It is the inverse of ``clues.clue_text``, written independently
+of it: the tests check ``parse_clue(clue_text(c)) == c``, so the sentences a puzzle shows
+are proved to say what the generator meant, and a checker can re-derive a puzzle's meaning
+from its prompt alone. ``Template`` reads other sentences with slots only (the question
+forms of ``questions.py``) the same way.
 
 How a sentence is read
 ----------------------
@@ -84,9 +85,8 @@ __all__ = [
     "ClueParser",
     "ComboForm",
     "Dialect",
-    "clue_lines",
+    "Template",
     "parse_clue",
-    "parse_clues",
     "readings",
 ]
 
@@ -163,6 +163,7 @@ def clue_env_vocabulary(case: Case) -> Vocabulary:
         # With a single time, clues name no time at all.
         "when": [(f" at {t}", i) for i, t in enumerate(case.times)] if len(case.times) > 1 else [("", 0)],
         "motive": [(m, i) for i, m in enumerate(case.motives)],
+        "suspect_name": [(name, Ref("suspect", i)) for i, name in enumerate(case.suspects)],
         "direction": [(d, d) for d in ("north", "south", "east", "west")],
         "was": [("was", False), ("was not", True)],
         "is": [("is", False), ("is not", True)],
@@ -323,6 +324,75 @@ class _Form:
         self.regex = re.compile("".join(parts))
 
 
+def _walk(
+    tokens: tuple[_Token, ...],
+    k: int,
+    text: str,
+    pos: int,
+    values: dict,
+    clauses: Callable[[str], Sequence[Clause]] | None,
+) -> Iterator[dict]:
+    """Every way ``tokens[k:]`` matches ``text[pos:]`` exactly: the slot values of each.
+    ``clauses`` reads the text of a ``{a}``/``{b}`` clause (None: the template has none)."""
+    if k == len(tokens):
+        if pos == len(text):
+            yield dict(values)
+        return
+    tok = tokens[k]
+    if isinstance(tok, _Lit):
+        if text.startswith(tok.text, pos):
+            yield from _walk(tokens, k + 1, text, pos + len(tok.text), values, clauses)
+    elif isinstance(tok, _Slot):
+        for phrase, value in tok.phrases:
+            if text.startswith(phrase, pos):
+                values[tok.field] = value
+                yield from _walk(tokens, k + 1, text, pos + len(phrase), values, clauses)
+                del values[tok.field]
+    else:
+        assert clauses is not None
+        if k + 1 == len(tokens):
+            ends = [len(text)]
+        else:
+            after = tokens[k + 1]
+            assert isinstance(after, _Lit)
+            ends = [m.start() for m in re.finditer(f"(?={re.escape(after.text)})", text[pos + 1 :])]
+            ends = [pos + 1 + e for e in ends]
+        for end in ends:
+            for clause in clauses(text[pos:end]):
+                values[tok.field] = clause
+                yield from _walk(tokens, k + 1, text, end, values, clauses)
+                del values[tok.field]
+
+
+class Template:
+    """A sentence form with slots only (no clauses), compiled for one vocabulary.
+
+    ``Template("Where was {subject:ref}{time:when}?", vocabulary).readings(text)`` lists
+    every way ``text`` fills the form, as ``{field: value}`` dicts (the ``_`` field is
+    dropped); a text that fits two ways gets two readings.
+    """
+
+    def __init__(self, template: str, vocabulary: Vocabulary):
+        self.template = template
+        self._form = _Form(template, vocabulary, holes=False)
+
+    def readings(self, text: str) -> list[dict[str, object]]:
+        if not self._form.regex.fullmatch(text):
+            return []
+        out = []
+        for values in _walk(self._form.tokens, 0, text, 0, {}, None):
+            values.pop("_", None)
+            if values not in out:
+                out.append(values)
+        return out
+
+    @property
+    def lead(self) -> str:
+        """The fixed words the form starts with (empty when it starts with a slot)."""
+        first = self._form.tokens[0] if self._form.tokens else None
+        return first.text if isinstance(first, _Lit) else ""
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -344,38 +414,6 @@ class ClueParser:
         self._clauses: dict[str, tuple[tuple[Clause, ...], tuple[str, ...]]] = {}
         self._rejected: list[str] = []  # why readings were dropped, during one ``parse``
 
-    # ------------------------------------------------------------------ matching
-
-    def _walk(self, tokens: tuple[_Token, ...], k: int, text: str, pos: int, values: dict) -> Iterator[dict]:
-        """Every way ``tokens[k:]`` matches ``text[pos:]`` exactly: the slot values of each."""
-        if k == len(tokens):
-            if pos == len(text):
-                yield dict(values)
-            return
-        tok = tokens[k]
-        if isinstance(tok, _Lit):
-            if text.startswith(tok.text, pos):
-                yield from self._walk(tokens, k + 1, text, pos + len(tok.text), values)
-        elif isinstance(tok, _Slot):
-            for phrase, value in tok.phrases:
-                if text.startswith(phrase, pos):
-                    values[tok.field] = value
-                    yield from self._walk(tokens, k + 1, text, pos + len(phrase), values)
-                    del values[tok.field]
-        else:
-            if k + 1 == len(tokens):
-                ends = [len(text)]
-            else:
-                after = tokens[k + 1]
-                assert isinstance(after, _Lit)
-                ends = [m.start() for m in re.finditer(f"(?={re.escape(after.text)})", text[pos + 1 :])]
-                ends = [pos + 1 + e for e in ends]
-            for end in ends:
-                for clause in self.clauses(text[pos:end]):
-                    values[tok.field] = clause
-                    yield from self._walk(tokens, k + 1, text, end, values)
-                    del values[tok.field]
-
     def clauses(self, text: str) -> tuple[Clause, ...]:
         """Every reading of ``text`` as one atom or one negated atom."""
         if text not in self._clauses:
@@ -392,7 +430,7 @@ class ClueParser:
         for build, form in self.atoms:
             if not form.regex.fullmatch(text):
                 continue
-            for values in self._walk(form.tokens, 0, text, 0, {}):
+            for values in _walk(form.tokens, 0, text, 0, {}, self.clauses):
                 negated = bool(values.pop("not", False))
                 values.pop("_", None)
                 atom = build(**values)
@@ -410,7 +448,7 @@ class ClueParser:
             found += self.clauses(variant)
             for build, form in self.combos:
                 if form.regex.fullmatch(variant):
-                    found += [build(v["a"], v["b"]) for v in self._walk(form.tokens, 0, variant, 0, {})]
+                    found += [build(v["a"], v["b"]) for v in _walk(form.tokens, 0, variant, 0, {}, self.clauses)]
         return _unique(found)
 
     def parse(self, text: str) -> Clue:
@@ -473,40 +511,3 @@ def parse_clue(text: str, case: Case, dialect: Dialect | str = CLUE_ENV) -> Clue
 def readings(text: str, case: Case, dialect: Dialect | str = CLUE_ENV) -> list[Clue]:
     """Every clue ``text`` can be read as (empty: none; two or more: ambiguous)."""
     return parser_for(case, _dialect(dialect)).readings(text)
-
-
-# --------------------------------------------------------------------------- prompts
-
-
-_CLUES_HEADING = re.compile(r"^\s*(?:Clues|The available clues are as follows):\s*$")
-_BULLET = re.compile(r"^\s*-\s+(?P<text>.*\S)\s*$")
-
-
-def clue_lines(prompt: str) -> list[str]:
-    """The clue sentences of a prompt: the "- ..." lines under its (last) "Clues:" heading
-    (the original benchmark's "The available clues are as follows:")."""
-    lines = prompt.splitlines()
-    heads = [i for i, line in enumerate(lines) if _CLUES_HEADING.match(line)]
-    if not heads:
-        raise ClueParseError("the prompt has no 'Clues:' section")
-    out = []
-    for line in lines[heads[-1] + 1 :]:
-        if not line.strip():
-            continue
-        m = _BULLET.match(line)
-        if m is None:
-            break
-        out.append(m.group("text"))
-    return out
-
-
-def parse_clues(prompt: str, case: Case, dialect: Dialect | str = CLUE_ENV) -> list[Clue]:
-    """Every clue of a rendered prompt, in order."""
-    parser = parser_for(case, _dialect(dialect))
-    out = []
-    for number, text in enumerate(clue_lines(prompt), 1):
-        try:
-            out.append(parser.parse(text))
-        except ClueParseError as err:
-            raise ClueParseError(f"clue line {number}: {err}") from None
-    return out

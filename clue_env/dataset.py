@@ -1,66 +1,23 @@
 """Puzzle files: the original benchmark's JSON list and our JSONL, loaded as ``Task``s.
 
 Prompts pass through unchanged. Where a file carries no answer options (the original's
-does not), they are recovered from the prompt's lists so that grading can tell an answer
+does not), they are recovered from the prompt's lists and answer-format block by the one
+prompt reader (``prompt_parse.options_from_prompt``, which reads only the lists, so a
+prompt whose clues cannot be read still gives them), so that grading can tell an answer
 naming two candidates from one naming the right one.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
+from .prompt_parse import options_from_prompt
 from .puzzle import Task
-
-_LIST_ITEM = re.compile(r"^(?:•|-|\*|\d+\.)\s+(.+?)\s*$")
-_FORMAT_LINE = re.compile(r"^([A-Z]{1,2})\.\s+(SUSPECT|WEAPON|ROOM|TIME|MOTIVE)\s*$")
-_HEADINGS = {
-    "SUSPECT": re.compile(r"suspects", re.I),
-    "WEAPON": re.compile(r"weapons", re.I),
-    "ROOM": re.compile(r"\brooms\b(?!.*laid out)", re.I),
-    "TIME": re.compile(r"\btimes\b", re.I),
-    "MOTIVE": re.compile(r"\bmotives\b", re.I),
-}
 
 
 class DatasetError(ValueError):
     """A puzzle file that cannot be read; the message names the file and the record."""
-
-
-def options_from_prompt(prompt: str) -> dict[str, list[str]] | None:
-    """Answer options per label, read from the prompt's lists and its answer format block.
-
-    None when the prompt does not have the expected shape.
-    """
-    blocks = re.split(r"\n\s*\n", prompt)
-    lists: dict[str, list[str]] = {}
-    for heading, body in zip(blocks, blocks[1:]):
-        if not heading.rstrip().endswith(":"):
-            continue
-        items = []
-        for line in body.splitlines():
-            m = _LIST_ITEM.match(line.strip())
-            if not m:
-                items = []
-                break
-            items.append(re.sub(r"\s*\(\d+ suspects?\)$", "", m.group(1)))
-        if not items:
-            continue
-        last_line = heading.strip().splitlines()[-1]
-        for kind, pattern in _HEADINGS.items():
-            if kind not in lists and pattern.search(last_line):
-                lists[kind] = items
-                break
-    formats = [m.groups() for line in prompt.splitlines() if (m := _FORMAT_LINE.match(line.strip()))]
-    if not formats:
-        return None
-    out = {}
-    for label, kind in formats:
-        if kind not in lists:
-            return None
-        out[label] = list(lists[kind])
-    return out
 
 
 def _task(record: object, where: str, fallback_id: str) -> Task:

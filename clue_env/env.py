@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import string
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import gymnasium as gym
@@ -22,14 +23,14 @@ from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
 from .dataset import load_tasks
+from .generate import generate_task
 from .grading import Grader
-from .prefetch import Prefetcher, make_task
 from .puzzle import Task
 from .sizes import Sizes
-from .variant import Variant
+from .variant import Variant, get_variant
+from .workers import OrderedPool
 
 MAX_PROMPT_CHARS = 200_000
-MAX_ANSWER_CHARS = 1_000_000
 _BASE_CHARSET = frozenset(string.printable) | frozenset("•·")
 
 
@@ -50,8 +51,6 @@ def _seeds_from(base: int, start: int) -> Iterator[int]:
 def _resolve_variant(variant: str | Variant) -> Variant:
     if isinstance(variant, Variant):
         return variant
-    from plugins import get_variant
-
     return get_variant(variant)
 
 
@@ -72,7 +71,7 @@ class TemporalClueEnv(gym.Env[str, str]):
         self.render_mode = render_mode
         self._tasks: list[Task] | None = None
         self._variant: Variant | None = None
-        self._prefetcher: Prefetcher | None = None
+        self._prefetcher: OrderedPool[Task] | None = None
         charset = set(_BASE_CHARSET)
         if dataset is not None:
             self._tasks = load_tasks(dataset)
@@ -93,7 +92,9 @@ class TemporalClueEnv(gym.Env[str, str]):
             ):
                 charset.update(text)
             if prefetch:
-                self._prefetcher = Prefetcher(self._variant, difficulty, workers=workers, ahead=prefetch)
+                self._prefetcher = OrderedPool(
+                    partial(generate_task, self._variant, difficulty), workers, ahead=prefetch
+                )
         self.observation_space = spaces.Text(max_length=MAX_PROMPT_CHARS, min_length=1, charset=frozenset(charset))
         self.action_space = spaces.Text(max_length=4096, min_length=0, charset=frozenset(charset))
         self._base_seed: int | None = None
@@ -101,7 +102,6 @@ class TemporalClueEnv(gym.Env[str, str]):
         self._task: Task | None = None
         self._grader: Grader | None = None
         self._done = True
-        self._last_answer: str | None = None
         self._last_info: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ puzzles
@@ -123,8 +123,10 @@ class TemporalClueEnv(gym.Env[str, str]):
         puzzle_seed = episode_seed(self._base_seed, self._episode)
         self._episode += 1
         if self._prefetcher is not None:
-            return self._prefetcher.next(puzzle_seed)
-        return make_task(self._variant, self._difficulty, puzzle_seed)
+            seed_done, task = self._prefetcher.next()
+            assert seed_done == puzzle_seed, (seed_done, puzzle_seed)  # the pool runs the same seed sequence
+            return task
+        return generate_task(self._variant, self._difficulty, puzzle_seed)
 
     def _next_from_dataset(self, options: dict[str, Any]) -> Task:
         assert self._tasks is not None
@@ -152,7 +154,6 @@ class TemporalClueEnv(gym.Env[str, str]):
         self._task = task
         self._grader = Grader(task.solution, task.options)
         self._done = False
-        self._last_answer = None
         self._last_info = {}
         info = {"puzzle_id": task.id, "num_clues": task.num_clues, "labels": list(task.solution)}
         return task.prompt, info
@@ -162,7 +163,6 @@ class TemporalClueEnv(gym.Env[str, str]):
             raise ResetNeeded("call reset() before step(): each episode is one puzzle and one answer")
         grade = self._grader(action)
         self._done = True
-        self._last_answer = action if isinstance(action, str) else str(action)
         info = {
             "puzzle_id": self._task.id,
             "solution": dict(self._task.solution),

@@ -1,18 +1,22 @@
-"""From (variant, difficulty, seed) to a puzzle, the same one byte for byte everywhere."""
+"""From (variant, difficulty, seed) to a puzzle, the same one byte for byte everywhere; many of them in order."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from functools import partial
+from typing import Any
 
 import numpy as np
 
 from .case import draw_case
 from .night import check_night, simulate_night
-from .puzzle import Puzzle
+from .puzzle import Puzzle, Task
 from .questions import draw_questions
 from .selection import SelectionStats, select_clues
 from .sizes import Difficulty, Sizes
 from .variant import Variant
+from .workers import ordered_map
 
 
 def seeded_rng(*parts: object) -> np.random.Generator:
@@ -53,3 +57,21 @@ def generate_puzzle(
         clues=clues,
         questions=questions,
     )
+
+
+def generate_task(variant: Variant, difficulty: str | Sizes | Difficulty | None, seed: int) -> Task:
+    """Puzzle ``seed`` as a ``Task`` (prompt rendered): what an environment serves."""
+    return generate_puzzle(variant, difficulty, seed).task()
+
+
+def generate_record(variant: Variant, difficulty: str | Sizes | Difficulty | None, seed: int) -> dict[str, Any]:
+    """Puzzle ``seed`` as the JSON record ``clue generate`` writes."""
+    return generate_puzzle(variant, difficulty, seed).to_record()
+
+
+def generate_records(
+    variant: Variant, difficulty: str | Sizes | Difficulty | None, seeds: list[int], workers: int = 1
+) -> Iterator[dict[str, Any]]:
+    """Puzzle records for ``seeds``, yielded in seed order whatever the number of worker processes."""
+    variant.difficulty(difficulty)  # fail before starting any worker
+    return ordered_map(partial(generate_record, variant, difficulty), seeds, workers)

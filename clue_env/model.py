@@ -3,7 +3,8 @@
 Built once per puzzle. A clue becomes one Boolean literal that is true exactly when the
 clue holds (``literal``); the clue selector switches clues on and off with solver
 assumptions instead of rebuilding the model, which is where most of the original
-generator's time went.
+generator's time went. ``answer_literal`` is the one mapping from "question q has answer
+k" to a literal, used by clue selection, the solver and the tests.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .clues import (
     Together,
 )
 from .night import Night
+from .questions import Question
 
 Lit = cp_model.IntVar  # a Boolean variable or its negation
 
@@ -247,6 +249,22 @@ class NightModel:
             a, b = self.literal(clue.a), self.literal(clue.b)
             return self.any_of([self.all_of([a, b]), self.all_of([a.Not(), b.Not()])])
         raise TypeError(f"not a clue: {clue!r}")
+
+    # ------------------------------------------------------------------ questions
+
+    def answer_literal(self, question: Question, option: int) -> Lit:
+        """A literal that is true exactly when option number ``option`` (of
+        ``question.options``) is the answer to ``question``.
+
+        The murderer is the model's own one-hot variable; every other answer is the literal
+        of the question's fact (``Question.fact``), which for the weapon, room and time is
+        again the model's own variable. Clue selection pins answers and the solver and the
+        tests rule answers out through this one function.
+        """
+        if question.kind == "who":
+            # A ``Culprit`` clue's literal is built from suspect selectors: the same truth, more variables.
+            return self.murderer[option]
+        return self.literal(question.fact(option))
 
     # ------------------------------------------------------------------ nights
 

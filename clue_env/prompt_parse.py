@@ -1,43 +1,81 @@
-"""Reading a whole puzzle back from its prompt text alone: cast, map, times, motives, clues, questions.
+"""The one reader of puzzle prompts: sections, lists, map, clues, questions, answer format; then the puzzle.
 
-``parse_prompt(prompt)`` reads both wordings:
+Two levels, one reading:
+
+- ``read_prompt(prompt, strict=True)`` -> ``PromptOutline``: what the text lists, section
+  by section (suspects, weapons, rooms, the map, times, motives, the clue sentences, the
+  question lines, the answer-format block, the intro and the rules in prose), without
+  reading what the clues mean. ``strict=False`` never raises on text: it returns what
+  could be read and lists the rest in ``problems`` (the random agent, the human sheet and
+  dataset loading need only the options of a prompt whose clues may be unreadable).
+  ``options_from_prompt`` is its answer options (None when they cannot be read).
+- ``parse_prompt(prompt)`` -> ``ParsedPuzzle``: the strict outline turned into a
+  ``Case``, clue trees (``clue_parse``) and ``questions.Question`` objects (read with the
+  question forms of ``questions.QUESTION_FORMS``, the templates ``Question.text`` renders;
+  ``parse_question(text, case)`` reads one sentence the same way).
+
+Both wordings are read:
 
 - this project's (``puzzle.render_prompt``): "Suspects:", "Rooms:", a map drawn with
   "north"/"west"/"east"/"south" and "·" for empty cells, "Clues:", "Questions:", ...;
-- the original Temporal Clue benchmark's (bradhilton/temporal-clue, ``val.json``): "...
-  identified as suspects:", "The rooms are laid out as follows:" with rows like
-  ``W 01|02|03|04 E`` ("-" for an empty cell) between ``NN NN`` / ``SS SS`` rows, "The
-  available clues are as follows:", "Please answer the following question(s):", ...
+- the original Temporal Clue benchmark's, every shape its prompt template can produce
+  (bradhilton/temporal-clue, ``temporal_clue/puzzle.py``: ``prompt_template`` and
+  ``TemporalCluePuzzle.prompt``): "... identified as suspects:", rooms numbered "1." or
+  "01." (10 rooms or more), "The rooms are laid out as follows:" with rows like
+  ``W 01|02|03|04 E`` ("-" for an empty cell; one column: ``W 1 E``) between ``N N`` /
+  ``NN NN`` and ``S S`` rows; the times block and its movement rule only with two times or
+  more (a single time is then dropped from every sentence, as is " at least once"); the
+  motives block only with two motives or more, "Each suspect uniquely had ..." without
+  counts or "Each suspect had ..." with "(1 suspect)"/"(2 suspects)"; "Please answer the
+  following question(s):" and "And the following bonus question(s):" each followed by
+  their questions *or by nothing* (a puzzle whose direct clues were all needed asks no
+  main question; one whose bonus picks were all needed asks no bonus question), then the
+  answer-format block (empty when nothing is asked).
 
-What is read:
+Sections: the prompt is cut into paragraphs at blank lines (lines of spaces count as
+blank). A paragraph whose last line ends with ":" and names a section ("suspects",
+"laid out", "bonus question", "format", ...) is a heading; the paragraph after it is its
+body, unless that is itself a heading or (for the question and answer-format sections,
+which may be empty) its first line is not a "A. ..." line. The first heading of each kind
+counts.
 
-- the ``Case``: victim (the name in "Who murdered X?", else "Mr. Boddy"), suspects,
-  weapons, rooms (a room is outdoor when some clue says "at the <room>"), the layout
-  (from the drawn map; rooms are re-ordered to the map's cells, row by row), times (a
-  single unnamed time "12:00 AM" when none are listed, as the original drops it), motives
-  with how many suspects have each ("(2 suspects)"; none given: one each);
-- the clues, through ``clue_parse`` in the prompt's dialect (``clue_env`` or ``original``,
-  whose bare "or" is exclusive, as its generator meant it);
-- the questions, as ``questions.Question`` objects, with their labels and answer types.
+What ``parse_prompt`` reads into the ``Case``: the victim (the name in "Who murdered X?",
+else the one in the murder rule, else "Mr. Boddy"), rooms re-ordered to the map's cells
+(row by row) and outdoor where some clue says "at the <room>", a single unnamed time
+"12:00 AM" when none are listed (the original drops it), motives with how many suspects
+have each ("(2 suspects)"; none given: one each). Clues are read in the prompt's dialect
+(``clue_env`` or ``original``, whose bare "or" is exclusive, as its generator meant it).
 
 Whatever cannot be read raises ``PromptParseError`` (a ``ValueError``) saying what.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeVar
 
 from .case import Case
-from .clue_parse import CLUE_ENV, ORIGINAL, ClueParseError, Dialect, parser_for
-from .clues import Clue, Ref
+from .clue_parse import CLUE_ENV, DIALECTS, ORIGINAL, ClueParseError, Dialect, Template, parser_for
+from .clues import Clue
 from .layout import Layout
-from .questions import Question
+from .questions import QUESTION_FORMS, Question
 from .theme import Room
 
-__all__ = ["FORMATS", "SINGLE_TIME", "ParsedPuzzle", "PromptParseError", "parse_prompt"]
+__all__ = [
+    "FORMATS",
+    "SINGLE_TIME",
+    "ParsedPuzzle",
+    "PromptOutline",
+    "PromptParseError",
+    "QuestionLine",
+    "options_from_prompt",
+    "parse_prompt",
+    "parse_question",
+    "read_prompt",
+]
 
 FORMATS = ("clue_env", "original")
 SINGLE_TIME = "12:00 AM"
@@ -45,53 +83,101 @@ SINGLE_TIME = "12:00 AM"
 
 DEFAULT_VICTIM = "Mr. Boddy"
 
+ANSWER_TYPES = ("SUSPECT", "WEAPON", "ROOM", "TIME", "MOTIVE")
+
 
 class PromptParseError(ValueError):
     """A prompt that cannot be read as a puzzle; the message says which part and why."""
 
 
+# --------------------------------------------------------------------------- the outline
+
+
 @dataclass(frozen=True)
-class ParsedPuzzle:
-    """A puzzle as its prompt states it.
+class QuestionLine:
+    """One "A. question" line: its label, its sentence, and whether it is a bonus question."""
+
+    label: str
+    text: str
+    bonus: bool
+
+
+@dataclass(frozen=True)
+class PromptOutline:
+    """What a prompt lists, section by section (see the module docstring).
 
     Attributes:
         format: "clue_env" (this project's wording) or "original" (the original benchmark's).
-        dialect: the ``clue_parse`` dialect the clues were read in.
-        case: the cast, map, times and motives.
-        clues: the clue trees, in prompt order; ``clue_texts`` their sentences.
-        labels: the question labels, in order; ``questions`` the questions.
+        intro: the first paragraph (unless it is the body of a section).
+        suspects, weapons, rooms, times, motives: the lists, in prompt order (rooms as
+            numbered; ``times`` empty when none are listed).
+        motive_counts: how many suspects have each motive (one each when not said).
+        map_text: the map as drawn; ``layout`` and ``room_order`` the map read (for each
+            layout position, the index of the listed room drawn there).
+        clue_texts: the clue sentences.
+        questions: the question lines, main then bonus.
         answer_types: label -> the answer type the answer-format block asks for.
+        rules: the paragraphs between the map and the clues other than lists, one line
+            each (section headings end with "." instead of ":"); ``prose`` those that
+            are not section headings.
+        problems: what could not be read (only with ``strict=False``; empty otherwise).
     """
 
     format: str
-    dialect: str
-    case: Case
-    clues: tuple[Clue, ...]
-    clue_texts: tuple[str, ...]
-    labels: tuple[str, ...]
-    questions: tuple[Question, ...]
-    answer_types: dict[str, str]
+    intro: str = ""
+    suspects: tuple[str, ...] = ()
+    weapons: tuple[str, ...] = ()
+    rooms: tuple[str, ...] = ()
+    map_text: str | None = None
+    layout: Layout | None = None
+    room_order: tuple[int, ...] = ()
+    times: tuple[str, ...] = ()
+    motives: tuple[str, ...] = ()
+    motive_counts: tuple[int, ...] = ()
+    clue_texts: tuple[str, ...] = ()
+    questions: tuple[QuestionLine, ...] = ()
+    answer_types: dict[str, str] = field(default_factory=dict)
+    rules: tuple[str, ...] = ()
+    prose: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
 
     @property
-    def options(self) -> dict[str, list[str]]:
-        """Every answer a player may give, per label."""
-        return {lab: list(q.options(self.case)) for lab, q in zip(self.labels, self.questions)}
+    def labels(self) -> tuple[str, ...]:
+        return tuple(q.label for q in self.questions)
 
-    def question(self, label: str) -> Question:
-        return self.questions[self.labels.index(label)]
-
-
-# --------------------------------------------------------------------------- sections
-
-
-@dataclass
-class _Sections:
-    heads: dict[str, str]  # kind -> heading line
-    bodies: dict[str, list[str]]  # kind -> the lines of the block after the heading
+    @property
+    def options(self) -> dict[str, list[str]] | None:
+        """label -> every answer a player may give, from the answer-format block and the
+        lists; None when there is no answer-format block or a list it needs is missing."""
+        if not self.answer_types:
+            return None
+        lists = {
+            "SUSPECT": self.suspects,
+            "WEAPON": self.weapons,
+            "ROOM": self.rooms,
+            "TIME": self.times,
+            "MOTIVE": self.motives,
+        }
+        out = {}
+        for label, kind in self.answer_types.items():
+            names = lists.get(kind)
+            if not names:
+                return None
+            out[label] = list(names)
+        return out
 
 
 # A sentence ends at ". " before a capital, unless the dot ends a title ("Mr. Boddy").
 _SENTENCE_END = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSgt)(?<!\bSt)(?<!\b[A-Z])[.!?]\s+(?=[A-Z])")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+
+_ITEM = re.compile(r"^\s*(?:•|-|\*)\s+(?P<text>.*?)\s*$")
+_NUMBERED = re.compile(r"^\s*(?P<num>\d+)\.\s+(?P<text>.*?)\s*$")
+_QUESTION = re.compile(r"^\s*(?P<label>[A-Z]{1,2})\.\s+(?P<text>.*?)\s*$")
+_FORMAT = re.compile(r"^\s*(?P<label>[A-Z]{1,2})\.\s+(?P<type>[A-Z]+)\s*$")
+
+_MAY_BE_EMPTY = {"questions": _QUESTION, "bonus": _QUESTION, "format": _FORMAT}
+"""Sections the original's template can leave empty, and the shape of their first line."""
 
 
 def _kind(heading: str) -> str | None:
@@ -120,33 +206,55 @@ def _kind(heading: str) -> str | None:
     return None
 
 
+def _heading_kind(block: str) -> str | None:
+    last = block.rstrip().splitlines()[-1].strip()
+    return _kind(last) if last.endswith(":") else None
+
+
+@dataclass
+class _Sections:
+    blocks: list[str]
+    heads: dict[str, int]  # kind -> index of its heading paragraph
+    bodies: dict[str, int | None]  # kind -> index of its body paragraph (None: empty)
+
+    def lines(self, kind: str) -> list[str] | None:
+        """The non-blank lines of a section's body ([] when empty, None when absent)."""
+        if kind not in self.heads:
+            return None
+        at = self.bodies[kind]
+        return [] if at is None else [line for line in self.blocks[at].splitlines() if line.strip()]
+
+    def heading(self, kind: str) -> str:
+        return self.blocks[self.heads[kind]].rstrip().splitlines()[-1].strip()
+
+
 def _sections(prompt: str) -> _Sections:
-    blocks = [b for b in re.split(r"\n[^\S\n]*\n", prompt.replace("\r\n", "\n")) if b.strip()]
-    heads: dict[str, str] = {}
-    bodies: dict[str, list[str]] = {}
-    for block, body in itertools.pairwise(blocks):
-        last = block.rstrip().splitlines()[-1].strip()
-        if not last.endswith(":"):
+    text = prompt.replace("\r\n", "\n").replace("\r", "\n")
+    blocks = [b.strip("\n") for b in _BLANK_LINE.split(text) if b.strip()]
+    heads: dict[str, int] = {}
+    bodies: dict[str, int | None] = {}
+    kinds = [_heading_kind(b) for b in blocks]
+    for i, kind in enumerate(kinds):
+        if kind is None or kind in heads:
             continue
-        kind = _kind(last)
-        if kind is None or kind in bodies:
-            continue
-        heads[kind] = last
-        bodies[kind] = [line for line in body.splitlines() if line.strip()]
-    return _Sections(heads, bodies)
+        heads[kind] = i
+        body: int | None = i + 1
+        if i + 1 >= len(blocks) or kinds[i + 1] is not None:
+            body = None
+        elif kind in _MAY_BE_EMPTY:
+            first = next(line for line in blocks[i + 1].splitlines() if line.strip())
+            if not _MAY_BE_EMPTY[kind].match(first):
+                body = None
+        bodies[kind] = body
+    return _Sections(blocks, heads, bodies)
 
 
-_ITEM = re.compile(r"^\s*(?:•|-|\*)\s+(?P<text>.*?)\s*$")
-_NUMBERED = re.compile(r"^\s*(?P<num>\d+)\.\s+(?P<text>.*?)\s*$")
-
-
-def _items(sec: _Sections, kind: str, what: str, required: bool = True) -> list[str]:
-    if kind not in sec.bodies:
-        if required:
-            raise PromptParseError(f"the prompt lists no {what} (no '{what}' section was found)")
-        return []
+def _items(sec: _Sections, kind: str, what: str) -> list[str]:
+    lines = sec.lines(kind)
+    if lines is None:
+        raise PromptParseError(f"the prompt lists no {what} (no '{what}' section was found)")
     out = []
-    for line in sec.bodies[kind]:
+    for line in lines:
         m = _ITEM.match(line)
         if not m or not m.group("text"):
             raise PromptParseError(f"cannot read the {what} list: {line.strip()!r} is not a '• name' line")
@@ -159,16 +267,19 @@ def _items(sec: _Sections, kind: str, what: str, required: bool = True) -> list[
 
 
 def _rooms(sec: _Sections) -> list[str]:
-    if "rooms" not in sec.bodies:
+    lines = sec.lines("rooms")
+    if lines is None:
         raise PromptParseError("the prompt lists no rooms (no 'rooms' section was found)")
     names: list[str] = []
-    for line in sec.bodies["rooms"]:
+    for line in lines:
         m = _NUMBERED.match(line)
         if not m:
             raise PromptParseError(f"cannot read the room list: {line.strip()!r} is not a 'NN. Room' line")
         if int(m.group("num")) != len(names) + 1:
             raise PromptParseError(f"the room list is not numbered 1, 2, 3, ...: {line.strip()!r}")
         names.append(m.group("text"))
+    if not names:
+        raise PromptParseError("the room list is empty")
     if len(set(names)) != len(names):
         raise PromptParseError(f"the room list names {next(x for x in names if names.count(x) > 1)!r} twice")
     return names
@@ -179,12 +290,13 @@ _ROW_EDGES = re.compile(r"^(?:west|W)(?=\s)|(?<=\s)(?:east|E)$")
 _EMPTY_CELL = re.compile(r"^(?:-+|·+|\.+|_+|)$")
 
 
-def _layout(sec: _Sections, count: int) -> tuple[Layout, list[int]]:
+def _layout(sec: _Sections, count: int) -> tuple[Layout, tuple[int, ...]]:
     """The layout drawn in the prompt, and for each layout position the listed room's index."""
-    if "map" not in sec.bodies:
+    lines = sec.lines("map")
+    if lines is None:
         raise PromptParseError("the prompt draws no map of the rooms (no 'laid out' section was found)")
     grid: list[list[int | None]] = []
-    for line in sec.bodies["map"]:
+    for line in lines:
         text = line.strip()
         if _COMPASS_LINE.match(text):
             continue
@@ -192,7 +304,7 @@ def _layout(sec: _Sections, count: int) -> tuple[Layout, list[int]]:
         cells: list[int | None] = []
         for cell in text.split("|"):
             cell = cell.strip()
-            if cell.isdigit():
+            if cell.isdecimal():
                 cells.append(int(cell))
             elif _EMPTY_CELL.match(cell):
                 cells.append(None)
@@ -214,64 +326,226 @@ def _layout(sec: _Sections, count: int) -> tuple[Layout, list[int]]:
         layout = Layout(width, count)
     except ValueError as err:
         raise PromptParseError(f"the map cannot be laid out: {err}") from None
-    return layout, [c - 1 for c in flat[:count]]  # type: ignore[operator]
+    return layout, tuple(c - 1 for c in flat[:count])  # type: ignore[operator]
 
 
 _COUNTED = re.compile(r"^(?P<name>.*?)\s*\((?P<n>\d+) suspects?\)$")
 
 
-def _motives(sec: _Sections, n_suspects: int) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    items = _items(sec, "motives", "motives", required=False)
-    if not items:
+def _motives(sec: _Sections, n_suspects: int | None) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    if "motives" not in sec.heads:
         return (), ()
+    items = _items(sec, "motives", "motives")
     names, counts = [], []
     for item in items:
         m = _COUNTED.match(item)
         names.append(m.group("name") if m else item)
         counts.append(int(m.group("n")) if m else None)
+    if len(set(names)) != len(names):
+        raise PromptParseError(f"the motives list names {next(x for x in names if names.count(x) > 1)!r} twice")
     if all(c is None for c in counts):
-        if len(names) != n_suspects:
+        if n_suspects is not None and len(names) != n_suspects:
             raise PromptParseError(
                 f"the prompt lists {len(names)} motives for {n_suspects} suspects "
                 "without saying how many suspects have each"
             )
-        counts = [1] * len(names)
-    elif any(c is None for c in counts):
+        return tuple(names), (1,) * len(names)
+    if any(c is None for c in counts):
         raise PromptParseError("some motives say how many suspects have them and some do not")
     total = sum(c or 0 for c in counts)
-    if total != n_suspects:
+    if n_suspects is not None and total != n_suspects:
         raise PromptParseError(f"the motive counts add up to {total}, not to the {n_suspects} suspects")
     return tuple(names), tuple(c or 0 for c in counts)
 
 
-# --------------------------------------------------------------------------- questions
+def _clue_texts(sec: _Sections) -> list[str]:
+    lines = sec.lines("clues")
+    if lines is None:
+        raise PromptParseError("the prompt has no clues (no 'clues' section was found)")
+    out = []
+    for line in lines:
+        m = _ITEM.match(line)
+        if not m or not m.group("text"):
+            raise PromptParseError(f"cannot read the clue line {line.strip()!r}: not a '- clue' line")
+        out.append(m.group("text"))
+    return out
 
 
-_QUESTION = re.compile(r"^\s*(?P<label>[A-Z]{1,2})\.\s+(?P<text>.*?)\s*$")
-_FORMAT = re.compile(r"^\s*(?P<label>[A-Z]{1,2})\.\s+(?P<type>[A-Z]+)\s*$")
-
-
-def _question_lines(sec: _Sections) -> list[tuple[str, str, bool]]:
+def _question_lines(sec: _Sections) -> list[QuestionLine]:
+    if "questions" not in sec.heads and "bonus" not in sec.heads:
+        raise PromptParseError("the prompt asks no questions (no 'questions' section was found)")
     out = []
     for kind, bonus in (("questions", False), ("bonus", True)):
-        for line in sec.bodies.get(kind, []):
+        for line in sec.lines(kind) or []:
             m = _QUESTION.match(line)
             if not m:
-                raise PromptParseError(f"cannot read the question line {line.strip()!r}")
-            out.append((m.group("label"), m.group("text"), bonus))
-    if not out:
-        raise PromptParseError("the prompt asks no questions (no 'questions' section was found)")
-    labels = [lab for lab, _, _ in out]
+                raise PromptParseError(f"cannot read the question line {line.strip()!r}: not an 'A. question' line")
+            out.append(QuestionLine(m.group("label"), m.group("text"), bonus))
+    labels = [q.label for q in out]
     if len(set(labels)) != len(labels):
         raise PromptParseError(f"question label {next(x for x in labels if labels.count(x) > 1)!r} is used twice")
     return out
 
 
-def _victim(lines: list[tuple[str, str, bool]], prompt: str) -> str:
-    for _, text, _ in lines:
-        m = re.match(r"^Who murdered (.+)\?$", text)
-        if m:
-            return m.group(1)
+def _answer_types(sec: _Sections) -> dict[str, str]:
+    lines = sec.lines("format")
+    if lines is None:
+        return {}
+    types: dict[str, str] = {}
+    for line in lines:
+        m = _FORMAT.match(line)
+        if not m:
+            raise PromptParseError(f"cannot read the answer format line {line.strip()!r}: not an 'A. TYPE' line")
+        if m.group("type") not in ANSWER_TYPES:
+            raise PromptParseError(
+                f"the answer format asks for a {m.group('type')!r} in {line.strip()!r}; known: {', '.join(ANSWER_TYPES)}"
+            )
+        if m.group("label") in types:
+            raise PromptParseError(f"the answer format lists label {m.group('label')!r} twice")
+        types[m.group("label")] = m.group("type")
+    return types
+
+
+def _same_labels(types: dict[str, str], questions: list[QuestionLine]) -> None:
+    labels = [q.label for q in questions]
+    if list(types) != labels:
+        raise PromptParseError(f"the answer format lists labels {list(types)}, the questions are labelled {labels}")
+
+
+def _rules(sec: _Sections) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The paragraphs between the map and the clues that are no section's body, each on
+    one line: all of them (a heading's closing ":" becomes ".") and the prose alone."""
+    start, end = sec.bodies.get("map"), sec.heads.get("clues")
+    if start is None or end is None:
+        return (), ()
+    bodies = {i for i in sec.bodies.values() if i is not None}
+    heads = set(sec.heads.values())
+    rules, prose = [], []
+    for i in range(start + 1, end):
+        if i in bodies:
+            continue
+        p = " ".join(sec.blocks[i].split())
+        rules.append(p[:-1] + "." if p.endswith(":") else p)
+        if i not in heads:
+            prose.append(p)
+    return tuple(rules), tuple(prose)
+
+
+def _is_original(sec: _Sections, prompt: str) -> bool:
+    head = sec.heading("clues") if "clues" in sec.heads else ""
+    return head.lower().startswith("the available clues") or "Fill out your final answers" in prompt
+
+
+_T = TypeVar("_T")
+
+
+def read_prompt(prompt: str, strict: bool = True) -> PromptOutline:
+    """The outline of ``prompt``: its lists, map, clue sentences, questions and answer format.
+
+    ``strict=True`` raises ``PromptParseError`` at the first part that cannot be read;
+    ``strict=False`` reads every part it can, leaves the others empty and says why in
+    ``problems`` (it raises only for a prompt that is not text).
+    """
+    if not isinstance(prompt, str):
+        raise PromptParseError(f"a prompt must be text, got {type(prompt).__name__}")
+    sec = _sections(prompt)
+    problems: list[str] = []
+
+    def part(read: Callable[[], _T], empty: _T) -> _T:
+        try:
+            return read()
+        except PromptParseError as err:
+            if strict:
+                raise
+            problems.append(str(err))
+            return empty
+
+    suspects = part(lambda: _items(sec, "suspects", "suspects"), [])
+    weapons = part(lambda: _items(sec, "weapons", "weapons"), [])
+    rooms = part(lambda: _rooms(sec), [])
+    layout, order = None, ()
+    if rooms:
+        layout, order = part(lambda: _layout(sec, len(rooms)), (None, ()))
+    times = part(lambda: _items(sec, "times", "times") if "times" in sec.heads else [], [])
+    motives, counts = part(lambda: _motives(sec, len(suspects) if suspects else None), ((), ()))
+    clue_texts = part(lambda: _clue_texts(sec), [])
+    questions = part(lambda: _question_lines(sec), None)
+    answer_types = part(lambda: _answer_types(sec), None)
+    if answer_types is not None and questions is not None and "format" in sec.heads:
+        part(lambda: _same_labels(answer_types, questions), None)
+    map_at = sec.bodies.get("map")
+    rules, prose = _rules(sec)
+    intro = sec.blocks[0] if sec.blocks and 0 not in sec.bodies.values() else ""
+    return PromptOutline(
+        format="original" if _is_original(sec, prompt) else "clue_env",
+        intro=intro,
+        suspects=tuple(suspects),
+        weapons=tuple(weapons),
+        rooms=tuple(rooms),
+        map_text=sec.blocks[map_at] if map_at is not None else None,
+        layout=layout,
+        room_order=tuple(order),
+        times=tuple(times),
+        motives=tuple(motives),
+        motive_counts=tuple(counts),
+        clue_texts=tuple(clue_texts),
+        questions=tuple(questions or ()),
+        answer_types=answer_types or {},
+        rules=rules,
+        prose=prose,
+        problems=tuple(problems),
+    )
+
+
+def options_from_prompt(prompt: str) -> dict[str, list[str]] | None:
+    """Answer options per label, read from the prompt's lists and its answer-format block
+    (``read_prompt(prompt, strict=False).options``); None when they cannot be read."""
+    return read_prompt(prompt, strict=False).options
+
+
+# --------------------------------------------------------------------------- the puzzle
+
+
+@dataclass(frozen=True)
+class ParsedPuzzle:
+    """A puzzle as its prompt states it.
+
+    Attributes:
+        format: "clue_env" (this project's wording) or "original" (the original benchmark's).
+        dialect: the ``clue_parse`` dialect the clues were read in.
+        case: the cast, map, times and motives.
+        clues: the clue trees, in prompt order; ``clue_texts`` their sentences.
+        labels: the question labels, in order; ``questions`` the questions.
+        answer_types: label -> the answer type the answer-format block asks for.
+        outline: the prompt's outline it was read from.
+    """
+
+    format: str
+    dialect: str
+    case: Case
+    clues: tuple[Clue, ...]
+    clue_texts: tuple[str, ...]
+    labels: tuple[str, ...]
+    questions: tuple[Question, ...]
+    answer_types: dict[str, str]
+    outline: PromptOutline | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def options(self) -> dict[str, list[str]]:
+        """Every answer a player may give, per label."""
+        return {lab: list(q.options(self.case)) for lab, q in zip(self.labels, self.questions)}
+
+    def question(self, label: str) -> Question:
+        return self.questions[self.labels.index(label)]
+
+
+def _victim(lines: tuple[QuestionLine, ...], prompt: str) -> str:
+    """The victim: the name the "who" question form asks about, else the one the murder rule names."""
+    head, tail = QUESTION_FORMS["who"].template.split("{_:victim}")
+    for line in lines:
+        text = line.text
+        if text.startswith(head) and text.endswith(tail) and len(text) > len(head) + len(tail):
+            return text[len(head) : len(text) - len(tail)]
     m = re.search(r"the murderer and (.+?) must have been alone", prompt) or re.search(
         r"the only suspect in a room with (.+?) and at least one weapon", prompt
     )
@@ -279,76 +553,51 @@ def _victim(lines: list[tuple[str, str, bool]], prompt: str) -> str:
 
 
 class _QuestionReader:
-    def __init__(self, case: Case, dialect: Dialect):
+    """Reads question sentences with the forms of ``questions.QUESTION_FORMS``, against
+    the phrases of one case in one dialect."""
+
+    def __init__(self, case: Case, vocabulary):
         self.case = case
-        vocabulary = dialect.vocabulary(case)
-        self.refs = sorted(vocabulary["ref"], key=lambda pv: -len(pv[0]))
-        self.whens = list(vocabulary["when"])
+        self.forms = [(form, Template(form.template, vocabulary)) for form in QUESTION_FORMS.values()]
 
-    def read(self, text: str, bonus: bool) -> Question:
-        case = self.case
-        main = {
-            f"Who murdered {case.victim}?": "who",
-            "What weapon did the murderer use?": "what",
-            "Where was the murder committed?": "where",
-            "When did the murder occur?": "when",
-            "Why did the murderer do it?": "why",
-        }
-        if text in main:
-            kind = main[text]
-            if kind == "when" and len(case.times) < 2:
-                raise PromptParseError(f"question {text!r} asks for a time, but the prompt lists no times")
-            if kind == "why" and not case.motives:
-                raise PromptParseError(f"question {text!r} asks for a motive, but the prompt lists no motives")
-            return Question(kind)
-        m = re.match(r"^What motivates (.+)\?$", text)
-        if m:
-            if m.group(1) not in case.suspects:
-                raise PromptParseError(f"question {text!r}: {m.group(1)!r} is not a listed suspect")
-            if not case.motives:
-                raise PromptParseError(f"question {text!r} asks for a motive, but the prompt lists no motives")
-            return Question("motive_of", True, Ref("suspect", case.suspects.index(m.group(1))))
-        m = re.match(r"^Who is motivated by (.+)\?$", text)
-        if m:
-            if m.group(1) not in case.motives:
-                raise PromptParseError(f"question {text!r}: {m.group(1)!r} is not a listed motive")
-            motive = case.motives.index(m.group(1))
-            if case.motive_counts[motive] != 1:
-                raise PromptParseError(f"question {text!r} has {case.motive_counts[motive]} right answers")
-            return Question("motive_holder", True, motive=motive)
-        m = re.match(r"^Where was (.+)\?$", text)
-        if m:
-            return self._where(text, m.group(1))
-        raise PromptParseError(f"cannot read the question {text!r}")
-
-    def _where(self, text: str, rest: str) -> Question:
-        found = set()
-        for phrase, ref in self.refs:
-            for start in {phrase, phrase[:1].upper() + phrase[1:]}:
-                if rest.startswith(start):
-                    tail = rest[len(start) :]
-                    found |= {(ref, t) for when, t in self.whens if tail == when}
+    def read(self, line: QuestionLine) -> Question:
+        text = line.text
+        found = []
+        for form, template in self.forms:
+            for values in template.readings(text):
+                q = Question(form.kind, line.bonus, **values)  # type: ignore[arg-type]
+                if q not in found:
+                    found.append(q)
         if not found:
-            raise PromptParseError(f"cannot read the question {text!r}: no piece and time of the puzzle fit")
+            near = [(form, t) for form, t in self.forms if t.lead and text.startswith(t.lead) and form.slots_say]
+            if near:
+                form, t = near[0]
+                raise PromptParseError(
+                    f"cannot read the question {text!r}: no {form.slots_say} of the puzzle fit {t.template!r}"
+                )
+            raise PromptParseError(f"cannot read the question {text!r}: it has none of the question forms")
         if len(found) > 1:
-            raise PromptParseError(f"the question {text!r} can be read {len(found)} ways")
-        ((ref, t),) = found
-        if ref.kind == "motive" and self.case.motive_counts[ref.index] != 1:
-            raise PromptParseError(
-                f"question {text!r} asks about {self.case.motive_counts[ref.index]} suspects at once (a shared motive)"
-            )
-        return Question("where", True, ref, t)
+            raise PromptParseError(f"the question {text!r} can be read {len(found)} ways: {found[:3]}")
+        (q,) = found
+        problem = q.problem(self.case)
+        if problem is not None:
+            raise PromptParseError(f"question {text!r} {problem}")
+        return q
 
 
-# --------------------------------------------------------------------------- the prompt
+def parse_question(text: str, case: Case, dialect: Dialect | str = CLUE_ENV, bonus: bool = False) -> Question:
+    """The question ``text`` asks of ``case`` (read with the question forms, in ``dialect``'s
+    phrases); ``bonus`` says which section it came from. Raises ``PromptParseError``."""
+    if not isinstance(text, str):
+        raise PromptParseError(f"a question must be text, got {type(text).__name__}: {text!r}")
+    if isinstance(dialect, str):
+        if dialect not in DIALECTS:
+            raise ValueError(f"unknown clue dialect {dialect!r}; known: {', '.join(DIALECTS)}")
+        dialect = DIALECTS[dialect]
+    return _QuestionReader(case, dialect.vocabulary(case)).read(QuestionLine("", text, bonus))
 
 
-def _is_original(sec: _Sections, prompt: str) -> bool:
-    head = sec.heads.get("clues", "")
-    return head.lower().startswith("the available clues") or "Fill out your final answers" in prompt
-
-
-def _outdoor(names: list[str], clue_texts: list[str]) -> set[str]:
+def _outdoor(names: tuple[str, ...], clue_texts: tuple[str, ...]) -> set[str]:
     """Rooms some clue places a piece "at" ("at the Fountain"), longest names first."""
     if not names:
         return set()
@@ -364,66 +613,51 @@ def parse_prompt(prompt: str) -> ParsedPuzzle:
 
     Raises ``PromptParseError`` naming the part that could not be read.
     """
-    if not isinstance(prompt, str):
-        raise PromptParseError(f"a prompt must be text, got {type(prompt).__name__}")
-    sec = _sections(prompt)
-    original = _is_original(sec, prompt)
-    dialect = ORIGINAL if original else CLUE_ENV
-
-    suspects = _items(sec, "suspects", "suspects")
-    weapons = _items(sec, "weapons", "weapons")
-    room_names = _rooms(sec)
-    layout, order = _layout(sec, len(room_names))
-    times = _items(sec, "times", "times", required=False) or [SINGLE_TIME]
-    motives, counts = _motives(sec, len(suspects))
-
-    if "clues" not in sec.bodies:
-        raise PromptParseError("the prompt has no clues (no 'clues' section was found)")
-    clue_texts = []
-    for line in sec.bodies["clues"]:
-        m = _ITEM.match(line)
-        if not m or not m.group("text"):
-            raise PromptParseError(f"cannot read the clue line {line.strip()!r}: not a '- clue' line")
-        clue_texts.append(m.group("text"))
-
-    lines = _question_lines(sec)
-    victim = _victim(lines, prompt)
-    outdoor = _outdoor(room_names, clue_texts)
-    rooms = tuple(Room(room_names[i], room_names[i] in outdoor) for i in order)
-    names = [*suspects, *weapons, *room_names, *motives, victim]
-    if len({n.casefold() for n in names}) != len(names):
-        dup = next(n for n in names if [x.casefold() for x in names].count(n.casefold()) > 1)
+    outline = read_prompt(prompt, strict=True)
+    dialect = ORIGINAL if outline.format == "original" else CLUE_ENV
+    assert outline.layout is not None  # strict reading raised otherwise
+    victim = _victim(outline.questions, prompt)
+    outdoor = _outdoor(outline.rooms, outline.clue_texts)
+    rooms = tuple(Room(outline.rooms[i], outline.rooms[i] in outdoor) for i in outline.room_order)
+    names = [*outline.suspects, *outline.weapons, *outline.rooms, *outline.motives, victim]
+    folded = [n.casefold() for n in names]
+    if len(set(folded)) != len(names):
+        dup = next(n for n in names if folded.count(n.casefold()) > 1)
         raise PromptParseError(f"the name {dup!r} is used for two things")
-    case = Case(victim, tuple(suspects), tuple(weapons), rooms, layout, tuple(times), motives, counts)
+    case = Case(
+        victim,
+        outline.suspects,
+        outline.weapons,
+        rooms,
+        outline.layout,
+        outline.times or (SINGLE_TIME,),
+        outline.motives,
+        outline.motive_counts,
+    )
 
     parser = parser_for(case, dialect)
     clues = []
-    for number, text in enumerate(clue_texts, 1):
+    for number, text in enumerate(outline.clue_texts, 1):
         try:
             clues.append(parser.parse(text))
         except ClueParseError as err:
             raise PromptParseError(f"clue {number}: {err}") from None
 
-    reader = _QuestionReader(case, dialect)
-    questions = tuple(reader.read(text, bonus) for _, text, bonus in lines)
-    labels = tuple(lab for lab, _, _ in lines)
-
-    answer_types: dict[str, str] = {}
-    for line in sec.bodies.get("format", []):
-        m = _FORMAT.match(line)
-        if m:
-            answer_types[m.group("label")] = m.group("type")
+    reader = _QuestionReader(case, dialect.vocabulary(case))
+    questions = tuple(reader.read(line) for line in outline.questions)
+    labels = outline.labels
     for lab, q in zip(labels, questions):
-        want = answer_types.get(lab)
+        want = outline.answer_types.get(lab)
         if want is not None and want != q.answer_type():
             raise PromptParseError(f"question {lab} asks for a {q.answer_type()}, the answer format says {want}")
     return ParsedPuzzle(
-        format="original" if original else "clue_env",
+        format=outline.format,
         dialect=dialect.name,
         case=case,
         clues=tuple(clues),
-        clue_texts=tuple(clue_texts),
+        clue_texts=outline.clue_texts,
         labels=labels,
         questions=questions,
-        answer_types=answer_types,
+        answer_types=dict(outline.answer_types),
+        outline=outline,
     )

@@ -11,7 +11,10 @@ from .night import Night
 from .questions import Question
 from .sizes import Sizes
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""The record format ``to_record`` writes. 2: a question of where a piece was is kind
+"room_of" (format 1 wrote it as kind "where" with a subject, which ``from_record`` still reads)."""
+READABLE_FORMATS = (1, 2)
 
 
 def labels(count: int) -> list[str]:
@@ -105,8 +108,11 @@ class Puzzle:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Puzzle:
-        if record.get("format") != FORMAT_VERSION:
-            raise ValueError(f"puzzle record format {record.get('format')!r} is not {FORMAT_VERSION}")
+        if record.get("format") not in READABLE_FORMATS:
+            raise ValueError(
+                f"puzzle record format {record.get('format')!r} is not one this version reads "
+                f"({', '.join(map(str, READABLE_FORMATS))}); regenerate the file with `clue generate`"
+            )
         return cls(
             variant=record["variant"],
             difficulty=record["difficulty"],

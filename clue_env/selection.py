@@ -37,21 +37,7 @@ def pinned_literals(model: NightModel, night: Night, questions: Sequence[Questio
     """What must be forced: the whole night (``pin="night"``) or just the answers."""
     if pin == "night":
         return model.truth_literals(night)
-    lits = []
-    for q in questions:
-        if q.kind == "who" and not q.bonus:
-            lits.append(model.murderer[night.murderer])
-        elif q.kind == "what":
-            lits.append(model.weapon[night.weapon])
-        elif q.kind == "where" and not q.bonus:
-            lits.append(model.room[night.room])
-        elif q.kind == "when":
-            lits.append(model.time[night.time])
-        else:
-            clue = q.answer_clue(model.case, night)
-            assert clue is not None
-            lits.append(model.literal(clue))
-    return lits
+    return [model.answer_literal(q, q.answer_index(night)) for q in questions]
 
 
 class _Checker:
@@ -152,10 +138,10 @@ def _answer_diffs(diffs: list[Focus], questions: Sequence[Question]) -> list[Foc
     wanted = []
     for f in diffs:
         for q in questions:
-            if f.what in ("murderer", "weapon", "time", "room") and not q.bonus:
+            if f.what in ("murderer", "weapon", "time", "room") and q.form.main:
                 wanted.append(f)
                 break
-            if f.what == "position" and q.bonus and q.kind == "where" and q.time == f.time:
+            if f.what == "position" and q.kind == "room_of" and q.time == f.time:
                 wanted.append(f)
                 break
     return wanted

@@ -69,3 +69,40 @@ def _solution_table(task: Task) -> Table:
     for label, answer in task.solution.items():
         table.add_row(label, answer)
     return table
+
+
+def variants_table(entries: dict) -> Table:
+    """The variants on offer (``clue list``): name, plugin, levels (default first), description."""
+    table = Table(title="Puzzle variants")
+    table.add_column("variant", style="bold")
+    table.add_column("plugin")
+    table.add_column("difficulties (default first)")
+    table.add_column("description")
+    for name, entry in sorted(entries.items()):
+        levels = entry.item.levels
+        default = levels.get(None).name
+        names = [default] + [n for n in levels.names if n != default]
+        table.add_row(name, entry.plugin, ", ".join(names), entry.item.description)
+    return table
+
+
+def audit_table(results: list, reading: str) -> Table:
+    """``clue audit``: every puzzle without exactly one answer, or whose stated solution does not fit,
+    with the question and the answers that fit. ``results`` holds ``(task, solve.Audit)`` pairs."""
+    table = Table(title=f"Puzzles without exactly one answer ({reading} reading)")
+    for col in ("puzzle", "question", "file's answer", "fits"):
+        table.add_column(col)
+    for task, result in results:
+        if not result.satisfiable:
+            table.add_row(task.id, "-", "-", "no night fits the clues")
+            continue
+        for q in result.questions:
+            wrong = q.expected is not None and q.expected not in q.fits
+            if q.unique and not wrong:
+                continue
+            fits = ", ".join(a for a in q.fits if a != q.expected) if not wrong else ", ".join(q.fits)
+            note = "" if not wrong else " (the file's answer does not fit)"
+            table.add_row(task.id, f"{q.label}. {q.text}", f"{q.expected}{note}", fits or "-")
+        if result.solution_fits is False and all(q.expected in q.fits for q in result.questions):
+            table.add_row(task.id, "-", "every answer fits alone", "no single night fits the file's answers together")
+    return table

@@ -29,7 +29,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from .clues import MURDERER, Clue, Either, HasMotive, holds
+from .clues import Clue, Either, holds
 from .model import Lit, NightModel, new_solver
 from .night import Night, check_night
 from .prompt_parse import ParsedPuzzle, PromptParseError, parse_prompt
@@ -115,27 +115,6 @@ class _Search:
         if problems or false:  # a bug in the model, never a property of the puzzle
             raise AssertionError(f"the solver's night breaks the rules {problems} or clues {false[:3]}")
 
-    def answer_literal(self, q: Question, k: int) -> Lit:
-        """Literal: the answer to ``q`` is option ``k``."""
-        m = self.model
-        if q.kind == "who" and not q.bonus:
-            return m.murderer[k]
-        if q.kind == "what":
-            return m.weapon[k]
-        if q.kind == "where" and not q.bonus:
-            return m.room[k]
-        if q.kind == "when":
-            return m.time[k]
-        if q.kind == "why":
-            return m.literal(HasMotive(MURDERER, k))
-        if q.kind == "motive_of":
-            assert q.subject is not None
-            return m.motive[q.subject.index][k]
-        if q.kind == "motive_holder":
-            return m.motive[k][q.motive]
-        assert q.subject is not None
-        return m.at(q.subject, q.time, k)
-
     def answer(self, q: Question, night: Night) -> str:
         return q.answer(self.case, night)
 
@@ -145,7 +124,7 @@ class _Search:
         options = list(q.options(self.case))
         found = [(self.answer(q, first), first)]
         while limit is None or len(found) < limit:
-            excluded = [self.answer_literal(q, options.index(a)).Not() for a, _ in found]
+            excluded = [self.model.answer_literal(q, options.index(a)).Not() for a, _ in found]
             other = self.night(excluded)
             if other is None:
                 break
@@ -350,7 +329,7 @@ def audit(prompt: str, solution: Mapping[str, str] | None = None, reading: str =
         if lab in solution:
             options = list(q.options(parsed.case))
             if solution[lab] in options:
-                wanted.append(search.answer_literal(q, options.index(solution[lab])))
+                wanted.append(search.model.answer_literal(q, options.index(solution[lab])))
             else:
                 unknown.append(lab)
     solution_fits: bool | None = None
@@ -366,7 +345,7 @@ def audit(prompt: str, solution: Mapping[str, str] | None = None, reading: str =
         start_night = first
         if expected is not None and expected != search.answer(q, first) and expected in q.options(parsed.case):
             options = list(q.options(parsed.case))
-            start_night = search.night([search.answer_literal(q, options.index(expected))]) or first
+            start_night = search.night([search.model.answer_literal(q, options.index(expected))]) or first
         found = search.fitting(q, start_night)
         fits = tuple(a for a, _ in found)
         others = [a for a in fits if a != (expected if expected is not None else fits[0])]

@@ -1,10 +1,12 @@
-"""Variants: a theme, its difficulty levels and its clue mix, under one name."""
+"""Variants: a theme, its difficulty levels and its clue mix, under one name; the table of them all."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from plugins import Entry, Registry
 
 from .clue_maker import CLUE_KINDS
 from .sizes import Difficulty, Levels, Sizes, fixed
@@ -74,3 +76,19 @@ class Variant:
             return self.levels.get(difficulty)
         except KeyError as err:
             raise ValueError(f"variant {self.name!r}: {err.args[0]}") from None
+
+
+VARIANTS: Registry[Variant] = Registry(
+    "clue_variants", "variant", Variant, builtin=("builtin", "clue_env.builtin_variants")
+)
+"""Every variant on offer: the built-ins (``clue_env.builtin_variants``) and the plugins'."""
+
+
+def variants() -> dict[str, Entry[Variant]]:
+    """Every variant on offer, by name, with the plugin that offers it."""
+    return VARIANTS.table()
+
+
+def get_variant(name: str) -> Variant:
+    """The variant called ``name``; a clear error (a ``ValueError``) listing the known ones otherwise."""
+    return VARIANTS.get(name)

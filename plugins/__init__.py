@@ -1,41 +1,41 @@
-"""The plugin system: hook specifications and the one plugin manager.
+"""The plugin system: hook specifications, the one plugin manager, and the registry mechanism.
 
-Third-party packages add variants (and, later, agents and trainers) by exposing a module
+Variants, agents and trainers are all plugins. Each kind has one :class:`Registry` (declared
+by the package that defines the kind: ``clue_env``, ``agents``, ``trainers``); the project's
+built-ins register through the same hooks as third-party packages, which expose a module
 with ``@hookimpl`` functions under the ``clue`` entry-point group::
 
     [project.entry-points.clue]
     my_variants = "my_package.clue_plugin"
+
+This package imports nothing of the domain packages.
 """
 
 from .hookspecs import hookimpl, hookspec
 from .manager import (
-    BUILTIN_PLUGINS,
+    DISABLE_ENV,
     ENTRY_POINT_GROUP,
-    AgentEntry,
+    Entry,
     PluginError,
-    VariantEntry,
-    agents,
-    get_agent,
+    Registry,
+    UnknownName,
     get_plugin_manager,
-    get_variant,
     plugin_errors,
+    registries,
     reset_plugin_manager,
-    variants,
 )
 
 __all__ = [
-    "BUILTIN_PLUGINS",
-    "AgentEntry",
-    "agents",
-    "get_agent",
+    "DISABLE_ENV",
     "ENTRY_POINT_GROUP",
+    "Entry",
     "PluginError",
-    "VariantEntry",
+    "Registry",
+    "UnknownName",
     "get_plugin_manager",
-    "get_variant",
     "hookimpl",
     "hookspec",
     "plugin_errors",
+    "registries",
     "reset_plugin_manager",
-    "variants",
 ]

@@ -1,15 +1,14 @@
-"""Hook specifications of the ``clue`` project. Implementations are called with keyword
-arguments only and may omit arguments they do not use."""
+"""Hook specifications of the ``clue`` project: the contract between the project and its plugins.
+
+Each hook returns a list of items of one kind; the package that defines the kind owns its
+table (a :class:`plugins.Registry`) and checks what plugins return. Implementations are
+called with keyword arguments only and may omit arguments they do not use. This module
+knows no concrete type: the item types are named in the docstrings.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pluggy
-
-if TYPE_CHECKING:
-    from agents.spec import AgentSpec
-    from clue_env.variant import Variant
 
 PROJECT = "clue"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -17,7 +16,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def clue_variants() -> list[Variant]:
+def clue_variants() -> list[object]:
     """Return the puzzle variants this plugin offers.
 
     Each item must be a ``clue_env.Variant``: a unique lower-case name, a one-line
@@ -29,10 +28,21 @@ def clue_variants() -> list[Variant]:
 
 
 @hookspec
-def clue_agents() -> list[AgentSpec]:
+def clue_agents() -> list[object]:
     """Return the agents this plugin offers.
 
     Each item must be an ``agents.AgentSpec``: a unique lower-case name, a one-line
     description and ``create(config: agents.AgentConfig) -> Agent``. ``create`` is only
     called when the agent is used, so heavy imports (vLLM, HTTP clients) belong inside it.
+    """
+
+
+@hookspec
+def clue_trainers() -> list[object]:
+    """Return the trainers this plugin offers.
+
+    Each item must be a ``trainers.TrainerSpec``: a unique lower-case name, a one-line
+    description, and ``run(config, out_dir, resume) -> summary`` with the config type it
+    reads. ``run`` is only called when the trainer is used, so heavy imports (torch,
+    torchtune, vLLM) belong inside it.
     """

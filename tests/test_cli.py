@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import cli
+import clue_env
 import plugins
 from clue_env import generate_puzzle
 from clue_env.puzzle import Puzzle
@@ -87,7 +88,7 @@ def test_generate_writes_jsonl_records(tmp_path, capsys):
     assert text.endswith("\n") and len(text.splitlines()) == 3
     records = read_records(out)
     assert [r["seed"] for r in records] == [5, 6, 7]
-    variant = plugins.get_variant("tiny")
+    variant = clue_env.get_variant("tiny")
     for record in records:
         assert RECORD_KEYS <= set(record)
         assert list(record)[:3] == ["prompt", "solution", "num_clues"]  # the original benchmark's fields first
@@ -242,7 +243,7 @@ def test_generate_as_a_real_process(tmp_path):
 def test_show_generated_puzzle(capsys):
     rc, stdout, err = run(capsys, "show", "--variant", "tiny", "--seed", 4)
     assert rc == 0, err
-    puzzle = generate_puzzle(plugins.get_variant("tiny"), None, 4)
+    puzzle = generate_puzzle(clue_env.get_variant("tiny"), None, 4)
     assert puzzle.id in stdout
     assert "Clues" in stdout and "Questions" in stdout
     for clue in puzzle.clue_texts():
@@ -255,7 +256,7 @@ def test_show_generated_puzzle(capsys):
 def test_show_solution(capsys):
     rc, stdout, err = run(capsys, "show", "--variant", "classic", "--difficulty", "easy", "--seed", 2, "--solution")
     assert rc == 0, err
-    puzzle = generate_puzzle(plugins.get_variant("classic"), "easy", 2)
+    puzzle = generate_puzzle(clue_env.get_variant("classic"), "easy", 2)
     assert "Solution" in stdout
     for label, answer in puzzle.solution.items():
         assert any(label in line and answer in line for line in stdout.splitlines()), (label, answer)
@@ -264,7 +265,7 @@ def test_show_solution(capsys):
 def test_show_plain_is_the_exact_prompt(capsys):
     rc, stdout, err = run(capsys, "show", "--variant", "tiny", "--seed", 9, "--plain")
     assert rc == 0, err
-    puzzle = generate_puzzle(plugins.get_variant("tiny"), None, 9)
+    puzzle = generate_puzzle(clue_env.get_variant("tiny"), None, 9)
     assert stdout == puzzle.render() + "\n"
 
     rc, stdout, _ = run(capsys, "show", "--variant", "tiny", "--seed", 9, "--plain", "--solution")
@@ -278,7 +279,7 @@ def test_show_plain_with_explicit_sizes(capsys):
     assert rc == 0, err
     from clue_env import Sizes
 
-    puzzle = generate_puzzle(plugins.get_variant("temporal"), Sizes(3, 2, 3, 2), 0)
+    puzzle = generate_puzzle(clue_env.get_variant("temporal"), Sizes(3, 2, 3, 2), 0)
     assert stdout == puzzle.render() + "\n"
 
 
@@ -357,7 +358,7 @@ def test_show_bad_generation_values(capsys):
 def test_show_plain_as_a_real_process():
     proc = run_cli_process("show", "--variant", "tiny", "--seed", 9, "--plain")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == generate_puzzle(plugins.get_variant("tiny"), None, 9).render() + "\n"
+    assert proc.stdout == generate_puzzle(clue_env.get_variant("tiny"), None, 9).render() + "\n"
 
 
 # --------------------------------------------------------------------------- list
@@ -374,10 +375,10 @@ def test_list_shows_every_variant_and_its_plugin(capsys):
     rc, stdout, err = run(capsys, "list")
     assert rc == 0, err
     assert "Puzzle variants" in stdout
-    for name, entry in plugins.variants().items():
+    for name, entry in clue_env.variants().items():
         row = _row(stdout, name)
         assert f"│ {entry.plugin} " in row
-        assert entry.variant.description in row
+        assert entry.item.description in row
     assert "medium, easy, hard, benchmark, largest" in _row(stdout, "temporal")
     assert "easy, medium" in _row(stdout, "tiny")
     assert "error" not in stdout

@@ -118,8 +118,8 @@ ENV_SCRIPT = textwrap.dedent(
     import plugins
 
     assert plugins.plugin_errors() == [], plugins.plugin_errors()
-    assert plugins.variants()["space-station"].plugin == "space_station"
-    assert plugins.variants()["temporal"].plugin == "builtin"
+    assert clue_env.variants()["space-station"].plugin == "space_station"
+    assert clue_env.variants()["temporal"].plugin == "builtin"
 
     env = gym.make("TemporalClue-v0", variant="space-station", difficulty="easy")
     prompt, info = env.reset(seed=0)

@@ -19,8 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console()
     try:
-        from clue_env import generate_puzzle
-        from plugins import get_variant
+        from clue_env import generate_puzzle, get_variant
 
         from . import play_puzzle
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from rich.console import Console
 
 from agents.base import Completion, SamplingConfig
-from clue_env.puzzle import FORMAT_VERSION, Puzzle, Task
+from clue_env.puzzle import READABLE_FORMATS, Puzzle, Task
 
 from .game import Game, InputFn, PlayResult
 from .sheet import Sheet, sheet_from_prompt, sheet_from_puzzle
@@ -48,7 +48,7 @@ class HumanAgent:
         if isinstance(item, Puzzle):
             return sheet_from_puzzle(item)
         if isinstance(item, Task):
-            if item.record.get("format") == FORMAT_VERSION:
+            if item.record.get("format") in READABLE_FORMATS:
                 try:
                     puzzle = Puzzle.from_record(item.record)
                 except (KeyError, TypeError, ValueError):

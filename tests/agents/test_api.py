@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
+import json
 import logging
+import math
 import socket
 import time
 
 import pytest
 
-from agents import fake_openai as fo
-from agents.api import PRICES_PER_MTOK, ApiAgent, create_api, known_price
+from agents.api import ApiAgent, create_api
+from agents.api_key import Redactor
 from agents.base import Agent, Completion, SamplingConfig, generate
-from agents.config import AgentConfig
+from agents.config import AgentConfig, AgentSettingError
+from agents.prices import PRICES_PER_MTOK, known_price
+from testing import fake_openai as fo
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -442,8 +447,11 @@ def test_factory_validates():
         create_api(AgentConfig(model="m", base_url="http://127.0.0.1:1/v1", extra={"backoff_base_s": "fast"}))
     with pytest.raises(ValueError, match="n must be"):
         create_api(AgentConfig(model="m", base_url="http://127.0.0.1:1/v1", extra={"n": "many"}))
-    a = create_api(AgentConfig(model="m", base_url="http://user:pw@127.0.0.1:1/v1/"))
-    assert a.name == "api:m" and "pw" not in repr(a)
+    with pytest.raises(ValueError, match="must not hold credentials") as err:
+        create_api(AgentConfig(model="m", base_url="http://user:pw@127.0.0.1:1/v1/"))
+    assert "pw" not in str(err.value)
+    a = create_api(AgentConfig(model="m", base_url="http://127.0.0.1:1/v1/"))
+    assert a.name == "api:m"
     a.close()
 
 
@@ -505,3 +513,263 @@ def test_lanes_survive_requests_cancelled_at_any_moment():
             agent.close()
     assert all(len(cs) == 1 for cs in storm)
     assert [c.error for (c,) in after] == [None] * 20
+
+
+# -- no key in any output (issue 6) ------------------------------------------------------------
+
+
+def leaked(text: str, key: str = KEY) -> bool:
+    """Whether any 8 consecutive characters of the key show in ``text``."""
+    return any(key[i : i + 8] in text for i in range(len(key) - 7))
+
+
+def shown(out: list[list[Completion]]) -> list[str]:
+    """What an eval run writes of each completion (results.jsonl holds these fields), and the reprs."""
+    return [json.dumps(dataclasses.asdict(c)) for cs in out for c in cs] + [repr(out), str(out)]
+
+
+def echoing(req: fo.Request) -> fo.Action:
+    """A careless server: the Authorization header comes back in answers, error bodies and reasoning."""
+    auth = req.headers.get("authorization", "")
+    if req.prompt == "echo in answer":
+        return fo.ok(echo_headers=True)
+    if req.prompt == "echo in 401":
+        return fo.status(401, "Incorrect API key provided", echo_headers=True)
+    if req.prompt == "echo in 500":
+        return fo.status(500, "upstream failed", echo_headers=True)
+    if req.prompt == "echo at the cut":  # the key straddles where a long reason is cut short
+        return fo.status(500, "x" * 185 + " " + auth)
+    if req.prompt == "echo, no choices":
+        return fo.Action("status", status=200, body=json.dumps({"error": {"message": f"bad {auth}"}}).encode())
+    if req.prompt == "echo in reasoning":
+        body = {"choices": [{"index": 0, "message": {"content": f"A. {auth}", "reasoning_content": f"saw {auth}"}}]}
+        return fo.Action("status", status=200, body=json.dumps(body).encode())
+    if req.prompt == "echo in html" and req.attempt == 1:
+        page = f"<html><body><h1>502 Bad Gateway</h1>{'y' * 380} {auth}</body></html>"
+        return fo.Action("status", status=502, body=page.encode())
+    return fo.ok()
+
+
+ECHO_PROMPTS = [
+    "echo in answer",
+    "echo in 401",
+    "echo in 500",
+    "echo at the cut",
+    "echo, no choices",
+    "echo in reasoning",
+    "echo in html",
+    "fine",
+]
+
+
+@pytest.mark.parametrize("ending", ["", "\r\n"], ids=["plain", "crlf-file"])
+def test_a_server_echoing_the_key_shows_it_nowhere(ending, tmp_path, monkeypatch, caplog, capsys):
+    key_file = tmp_path / "key.txt"
+    key_file.write_bytes((KEY + ending).encode())
+    monkeypatch.setenv(KEY_ENV, key_file.read_bytes().decode())  # as `export VAR="$(< key.txt)"` keeps a \r
+    caplog.set_level(logging.DEBUG)
+    with fo.FakeOpenAIServer(echoing) as server:
+        agent = make(server, max_retries=1)
+        try:
+            out = run(agent, ECHO_PROMPTS)
+            print(agent, out)
+            texts = shown(out) + [repr(agent), repr(vars(agent))]
+        finally:
+            agent.close()
+    # the key went out stripped, as a valid header...
+    assert set(server.stats.authorization) == {f"Bearer {KEY}"}
+    answer, e401, e500, cut, nochoices, reasoning, html, fine = (cs[0] for cs in out)
+    # ...every echo came back, and each shows *** where the key was
+    assert answer.error is None and "Bearer ***" in answer.text
+    assert e401.error.startswith("HTTP 401") and "Bearer ***" in e401.error
+    assert e500.error.startswith("HTTP 500") and "Bearer ***" in e500.error and "after 2 attempts" in e500.error
+    assert cut.error.startswith("HTTP 500")
+    assert nochoices.error.startswith("invalid response") and "Bearer ***" in nochoices.error
+    assert reasoning.text == "A. Bearer ***" and reasoning.extra["reasoning"] == "saw Bearer ***"
+    assert html.error is None and fine.error is None  # the 502 page was retried
+    captured = capsys.readouterr()
+    for text in texts + [caplog.text, captured.out, captured.err] + [r.getMessage() for r in caplog.records]:
+        assert not leaked(text), text
+
+
+def test_every_form_of_the_key_is_redacted():
+    raw = KEY + "\r\n"
+    redact = Redactor([raw])
+    forms = [raw, KEY, repr(raw), repr(raw.encode()), str(raw.encode()), ascii(raw), json.dumps(raw), repr(KEY)]
+    forms += [raw.replace("\r", "\\r").replace("\n", "\\n"), json.dumps({"k": KEY.replace("-", "/")})]
+    for form in forms[:-1]:
+        text = redact(f"before {form} after")
+        assert not leaked(text) and "***" in text, (form, text)
+    slashed = Redactor([KEY.replace("-", "/")])(forms[-1])  # JSON may escape '/' as '\/'
+    assert "***" in slashed
+    assert redact.scrub({"a": [KEY, (1, f"x{KEY}")], KEY: None}) == {"a": ["***", (1, "x***")], "***": None}
+    assert not leaked(repr(redact)) and not Redactor([None, ""]) and Redactor(["abc"])("abc") == "abc"
+
+
+def test_an_unexpected_error_is_recorded_and_logged_without_the_key(monkeypatch, caplog):
+    monkeypatch.setenv(KEY_ENV, KEY)
+    caplog.set_level(logging.DEBUG)
+
+    def broken(self, res, n):
+        raise RuntimeError(f"decoder bug near {KEY!r}")
+
+    monkeypatch.setattr(ApiAgent, "_completions", broken)
+    with fo.FakeOpenAIServer() as server:
+        agent = make(server)
+        try:
+            ((c,),) = run(agent, ["p"])
+        finally:
+            agent.close()
+    assert c.error.startswith("internal error: RuntimeError: decoder bug near '***'") and c.text == ""
+    assert "Traceback" in caplog.text  # still logged with its traceback...
+    assert not leaked(caplog.text)  # ...with the key hidden
+
+
+BAD_KEYS = {
+    "non-ascii": ("sk-tést-Zq9XvT4kLm2Pw8Rs", "non-ASCII"),
+    "bom": ("\ufeffsk-test-Zq9XvT4kLm2Pw8Rs", "non-ASCII"),
+    "space inside": ("sk-test Zq9XvT4kLm2Pw8Rs", "whitespace"),
+    "line break inside": ("sk-test\r\nZq9XvT4kLm2Pw8Rs", "whitespace"),
+    "control": ("sk-test\x1bZq9XvT4kLm2Pw8Rs", "control character"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_KEYS))
+def test_a_key_that_cannot_be_sent_is_refused_before_any_request(name, monkeypatch):
+    bad, problem = BAD_KEYS[name]
+    monkeypatch.setenv(KEY_ENV, bad)
+    with fo.FakeOpenAIServer() as server:
+        with pytest.raises(ValueError) as err:
+            make(server)
+    msg = str(err.value)
+    assert KEY_ENV in msg and problem in msg and "\n" not in msg
+    assert not leaked(msg, bad.strip()) and not leaked(msg, repr(bad)[1:-1])
+    assert server.total_requests == 0
+
+
+def test_a_key_spoilt_after_the_agent_was_made_gives_error_completions(monkeypatch):
+    monkeypatch.setenv(KEY_ENV, KEY)
+    with fo.FakeOpenAIServer() as server:
+        agent = make(server)
+        try:
+            monkeypatch.setenv(KEY_ENV, "sk-tést-" + KEY)
+            out = run(agent, ["p", "q"], SamplingConfig(n=2))
+        finally:
+            agent.close()
+    assert server.total_requests == 0
+    for c in (c for cs in out for c in cs):
+        assert c.text == "" and KEY_ENV in c.error and "non-ASCII" in c.error and not leaked(c.error)
+
+
+def test_a_blank_or_padded_key_is_stripped(monkeypatch):
+    with fo.FakeOpenAIServer() as server:
+        for value in ("  \r\n", f"\t{KEY}  \n"):
+            monkeypatch.setenv(KEY_ENV, value)
+            agent = make(server)
+            try:
+                ((c,),) = run(agent, ["p"])
+            finally:
+                agent.close()
+            assert c.error is None
+    assert server.stats.authorization == [None, f"Bearer {KEY}"]
+
+
+@pytest.mark.parametrize(
+    "url, secret",
+    [
+        ("https://alice:s3cr3t-Pa55@api.example.com/v1", "s3cr3t-Pa55"),
+        ("https://sk-live-Qm4TzW8n@api.example.com/v1", "sk-live-Qm4TzW8n"),
+        ("https://api.example.com/v1?api_key=sk-live-Qm4TzW8n", "sk-live-Qm4TzW8n"),
+        ("https://api.example.com/v1?token=tok-Qm4TzW8n", "tok-Qm4TzW8n"),
+        ("http://127.0.0.1:8000/v1#sk-live-Qm4TzW8n", "sk-live-Qm4TzW8n"),
+    ],
+)
+def test_credentials_in_base_url_are_refused_and_not_shown(url, secret):
+    with pytest.raises(ValueError, match="base_url must not") as err:
+        create_api(AgentConfig(model="m", base_url=url))
+    msg = str(err.value)
+    assert secret not in msg and "alice" not in msg and "\n" not in msg
+    assert "--api-key-env" in msg
+
+
+def test_an_unparsable_base_url_is_refused_without_quoting_it():
+    for url in ("https://api.example.com:s3cr3t-Pa55/v1", "https://[s3cr3t-Pa55/v1"):
+        with pytest.raises(ValueError, match="base_url is not a valid URL") as err:
+            create_api(AgentConfig(model="m", base_url=url))
+        assert "s3cr3t" not in str(err.value)
+
+
+def test_null_content_is_an_error_not_an_empty_answer():
+    def behave(req: fo.Request) -> fo.Action:
+        if req.prompt == "null":
+            return fo.null_content()
+        if req.prompt == "mixed":  # one choice with text, one refused with content null
+            choices = [
+                {"index": 0, "message": {"content": "A. Mrs. White"}, "finish_reason": "stop"},
+                {"index": 1, "message": {"content": None, "refusal": "I can't help"}, "finish_reason": "stop"},
+            ]
+            body = {"choices": choices, "usage": {"prompt_tokens": 4, "completion_tokens": 6}}
+            return fo.Action("status", status=200, body=json.dumps(body).encode())
+        if req.prompt == "empty":
+            return fo.ok("")
+        return fo.ok()
+
+    with fo.FakeOpenAIServer(behave) as server:
+        agent = make(server, price_in_per_mtok=1.0, price_out_per_mtok=1.0)
+        try:
+            ((null,), mixed, (empty,)) = run(agent, ["null", "mixed", "empty"], SamplingConfig(n=1))
+            (mixed,) = run(agent, ["mixed"], SamplingConfig(n=2))
+        finally:
+            agent.close()
+    # an error completion: the eval records it with reward 0 and counts it among the errors
+    assert null.text == "" and null.error.startswith("no answer:") and "content is null" in null.error
+    assert server.attempts["null"] == 1  # not retried: the server answered
+    assert (null.prompt_tokens, null.completion_tokens) == (1, 7) and null.cost_usd > 0  # it was billed
+    assert mixed[0].error is None and mixed[0].text == "A. Mrs. White"
+    assert mixed[1].text == "" and "content is null" in mixed[1].error and "refusal: I can't help" in mixed[1].error
+    assert empty.error is None and empty.text == ""  # an empty string is an answer, if a poor one
+
+
+def test_the_timeout_must_be_a_finite_number_of_seconds():
+    for bad in (math.nan, math.inf, 0.0, -1.0):
+        with pytest.raises(ValueError, match="timeout"):
+            AgentConfig(model="m", base_url="http://127.0.0.1:1/v1", timeout_s=bad)
+    config = AgentConfig(model="m", base_url="http://127.0.0.1:1/v1")
+    object.__setattr__(config, "timeout_s", math.nan)  # past AgentConfig's own check
+    with pytest.raises(ValueError, match="timeout must be a finite number"):
+        create_api(config)
+    agent = create_api(AgentConfig(model="m", base_url="http://127.0.0.1:1/v1", timeout_s=3))
+    try:
+        with pytest.raises(ValueError, match="timeout must be a finite number"):
+            agent.timeout_s = math.inf
+        assert agent.timeout_s == 3.0
+    finally:
+        agent.close()
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ({"backoff_base_s": "-1"}, "api agent: backoff_base_s must be a number >= 0, got '-1'"),
+        ({"backoff_max_s": "nan"}, "api agent: backoff_max_s must be a number >= 0, got 'nan'"),
+        ({"retry_after_max_s": "soon"}, "api agent: retry_after_max_s must be a number, got 'soon'"),
+        ({"n": "many"}, "api agent: n must be one of auto, separate, got 'many'"),
+        ({"max_tokens_param": "tokens"}, "api agent: max_tokens_param must be one of max_tokens, max_completion"),
+        ({"omit": "top_k"}, "api agent: omit must be a comma-separated list of temperature, top_p, seed, got 'top_k'"),
+        ({"bakoff": "1"}, "api agent: unknown setting(s) bakoff; known: backoff_base_s"),
+    ],
+)
+def test_settings_are_read_with_one_typed_helper(extra, message):
+    with pytest.raises(AgentSettingError) as err:
+        create_api(AgentConfig(model="m", base_url="http://127.0.0.1:1/v1", extra=extra))
+    assert str(err.value).startswith(message)
+
+
+def test_settings_reach_the_agent():
+    extra = {"backoff_base_s": "0.5", "backoff_max_s": "4", "retry_after_max_s": "9", "name": "mine"}
+    agent = create_api(AgentConfig(model="m", base_url="http://127.0.0.1:1/v1", max_retries=2, extra=extra))
+    try:
+        assert (agent.backoff_base_s, agent.backoff_max_s, agent.retry_after_max_s) == (0.5, 4.0, 9.0)
+        assert (agent.max_retries, agent.name) == (2, "mine")
+    finally:
+        agent.close()

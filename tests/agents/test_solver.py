@@ -25,11 +25,10 @@ from agents.random_agent import RandomAgent, create_random
 from agents.solver import SolverAgent, create_solver
 from clue_env.builtin_variants import CLASSIC_GAME, TEMPORAL, TINY
 from clue_env.clues import At, Ref, clue_text, holds
-from clue_env.dataset import options_from_prompt
 from clue_env.generate import generate_puzzle, seeded_rng
 from clue_env.grading import grade
 from clue_env.night import check_night
-from clue_env.prompt_parse import parse_prompt
+from clue_env.prompt_parse import options_from_prompt, parse_prompt
 from clue_env.sizes import Sizes
 from clue_env.solve import SolveError, audit, audit_summary, reading_clues, solve_prompt
 

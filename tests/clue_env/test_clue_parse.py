@@ -3,7 +3,8 @@
 - hand-built clues of every atom, reference, negation and combination, on cases with
   several times, a single time, unique, shared and no motives, outdoor rooms and names
   with spaces and dots;
-- every clue of generated puzzles across sizes, one by one and from the rendered prompt;
+- every clue of generated puzzles across sizes, one by one and from the rendered prompt
+  (found there by the one prompt reader, ``prompt_parse``);
 - the meaning read back from the text holds in the puzzle's night;
 - texts that match no clue form, or match two, raise ClueParseError.
 """
@@ -17,7 +18,7 @@ from collections import Counter
 import pytest
 
 from clue_env.case import Case
-from clue_env.clue_parse import ClueParseError, clue_lines, parse_clue, parse_clues, readings
+from clue_env.clue_parse import ClueParseError, parse_clue, readings
 from clue_env.clues import (
     MURDER_WEAPON,
     MURDERER,
@@ -43,6 +44,7 @@ from clue_env.clues import (
 )
 from clue_env.generate import generate_puzzle
 from clue_env.layout import DIRECTIONS, Layout
+from clue_env.prompt_parse import PromptParseError, parse_prompt, read_prompt
 from clue_env.sizes import Levels, Sizes, fixed
 from clue_env.theme import CLASSIC, Room
 from clue_env.variant import Variant
@@ -242,14 +244,16 @@ def test_generated_clues_read_back(puzzles) -> None:
 def test_prompt_clues_read_back(puzzles) -> None:
     for sizes, seed, p in puzzles:
         prompt = p.render()
-        assert clue_lines(prompt) == p.clue_texts()
-        assert parse_clues(prompt, p.case) == list(p.clues), f"sizes {sizes.tag()} seed {seed}"
+        texts = read_prompt(prompt).clue_texts
+        assert list(texts) == p.clue_texts()
+        assert [parse_clue(t, p.case) for t in texts] == list(p.clues), f"sizes {sizes.tag()} seed {seed}"
+        assert parse_prompt(prompt).clues == p.clues, f"sizes {sizes.tag()} seed {seed}"  # the case read too
 
 
 def test_meaning_from_text_holds_in_the_night(puzzles) -> None:
     """The clue re-derived from the prompt is true of the puzzle's night."""
     for sizes, seed, p in puzzles:
-        for clue in parse_clues(p.render(), p.case):
+        for clue in parse_prompt(p.render()).clues:
             assert holds(clue, p.case, p.night), (
                 f"sizes {sizes.tag()} seed {seed}: clue {clue_text(clue, p.case)!r} is false of the night"
             )
@@ -360,15 +364,27 @@ def test_ambiguous_split_raises() -> None:
         parse_clue(text, case)
 
 
-def test_parse_clues_needs_a_clue_section() -> None:
+def test_prompt_clues_need_a_clue_section() -> None:
+    """The clue sentences of a prompt come from the one prompt reader (``read_prompt``)."""
     case = CASES["times+unique"]
-    with pytest.raises(ClueParseError, match="Clues:"):
-        parse_clues("Suspects:\n\n• Sgt. Gray\n", case)
+    whole = generate_puzzle(VARIANT, "t", seed=0).render()
+    outline = read_prompt("Suspects:\n\n• Sgt. Gray\n", strict=False)
+    assert outline.clue_texts == () and any("no 'clues' section" in why for why in outline.problems)
+    with pytest.raises(PromptParseError, match="no 'clues' section"):
+        parse_prompt(whole.replace("Clues:", "Nothing here."))
     prompt = "Intro.\n\nClues:\n\n- Sgt. Gray was in the Hall at 12:00 AM\n- The butler did it\n\nQuestions:\n\nA. Who?"
-    with pytest.raises(ClueParseError, match="clue line 2: clue 'The butler did it'"):
-        parse_clues(prompt, case)
+    texts = read_prompt(prompt, strict=False).clue_texts
+    assert parse_clue(texts[0], case) == At(Ref("suspect", 0), 0, 1)
+    with pytest.raises(ClueParseError, match="clue 'The butler did it'"):
+        parse_clue(texts[1], case)
+    lines = whole.split("\n")
+    first = lines.index("Clues:") + 2
+    bad = "\n".join([*lines[: first + 1], "- The butler did it", *lines[first + 1 :]])
+    with pytest.raises(PromptParseError, match="clue 2: clue 'The butler did it'"):
+        parse_prompt(bad)
     good = "Clues:\n\n- Sgt. Gray was in the Hall at 12:00 AM\n- Mr. Boddy was murdered at 12:30 AM\n\nQuestions:\n\nA. Who?"
-    assert parse_clues(good, case) == [At(Ref("suspect", 0), 0, 1), MurderTime(2)]
+    texts = read_prompt(good, strict=False).clue_texts
+    assert [parse_clue(t, case) for t in texts] == [At(Ref("suspect", 0), 0, 1), MurderTime(2)]
 
 
 def test_a_second_dialect_plugs_in() -> None:

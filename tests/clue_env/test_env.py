@@ -6,7 +6,7 @@ from gymnasium.error import ResetNeeded
 from gymnasium.utils.env_checker import check_env
 
 import clue_env  # noqa: F401  (registers TemporalClue-v0)
-from plugins import variants
+from clue_env import variants
 
 
 def _solution_text(env) -> str:
@@ -19,7 +19,7 @@ def _quick_level(variant) -> str:
 
 @pytest.mark.parametrize("name", sorted(variants()))
 def test_check_env_passes_for_every_variant(name):
-    variant = variants()[name].variant
+    variant = variants()[name].item
     env = gym.make("TemporalClue-v0", variant=name, difficulty=_quick_level(variant))
     check_env(env.unwrapped, skip_render_check=True)
     env.close()
@@ -27,7 +27,7 @@ def test_check_env_passes_for_every_variant(name):
 
 @pytest.mark.parametrize("name", sorted(variants()))
 def test_determinism_rollout(name):
-    variant = variants()[name].variant
+    variant = variants()[name].item
     a = gym.make("TemporalClue-v0", variant=name, difficulty=_quick_level(variant))
     b = gym.make("TemporalClue-v0", variant=name, difficulty=_quick_level(variant))
     obs_a, _ = a.reset(seed=7)

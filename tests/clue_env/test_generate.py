@@ -112,7 +112,7 @@ def test_hard_and_largest_levels_generate():
 
 @pytest.mark.slow
 def test_worker_count_does_not_change_output():
-    from clue_env.batch import generate_records
+    from clue_env.generate import generate_records
 
     one = [json.dumps(r) for r in generate_records(TEMPORAL, "easy", list(range(6)), workers=1)]
     two = [json.dumps(r) for r in generate_records(TEMPORAL, "easy", list(range(6)), workers=2)]

@@ -6,7 +6,8 @@
   with the file and with ``options_from_prompt``;
 - the original's wording by hand: its map, single-time text, shared-motive articles,
   outdoor rooms and exclusive "or";
-- prompts that cannot be read raise PromptParseError naming the part.
+- prompts that cannot be read raise PromptParseError naming the part;
+- the outline (``read_prompt``), strict and lenient.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ import pytest
 
 from clue_env.builtin_variants import CLASSIC_GAME, TEMPORAL, TINY
 from clue_env.clues import At, Carried, Either, Iff, MurderTime, Ref, SameRoom, Together
-from clue_env.dataset import options_from_prompt
 from clue_env.generate import generate_puzzle
 from clue_env.layout import Layout
-from clue_env.prompt_parse import SINGLE_TIME, PromptParseError, parse_prompt
+from clue_env.prompt_parse import SINGLE_TIME, PromptParseError, options_from_prompt, parse_prompt, read_prompt
 from clue_env.questions import Question
 from clue_env.sizes import Sizes
 
@@ -195,7 +195,7 @@ def test_original_wording_by_hand() -> None:
     assert parsed.questions == (
         Question("who"),
         Question("where"),
-        Question("where", True, fear, 0),
+        Question("room_of", True, fear, 0),
         Question("motive_holder", True, motive=1),
     )
 
@@ -219,7 +219,7 @@ def test_original_with_times() -> None:
         Carried(Ref("suspect", 2), Ref("weapon", 1), 2, 0, 1),
         MurderTime(0),
     )
-    assert parsed.questions[2] == Question("where", True, Ref("motive", 1), 1)
+    assert parsed.questions[2] == Question("room_of", True, Ref("motive", 1), 1)
 
 
 def test_map_numbering_decides_the_positions() -> None:
@@ -260,3 +260,48 @@ def test_errors_say_what_could_not_be_read() -> None:
     with pytest.raises(PromptParseError):
         parse_prompt(None)  # type: ignore[arg-type]
     assert issubclass(PromptParseError, ValueError)
+
+
+# --------------------------------------------------------------------------- the outline and lenient reading
+
+
+def test_outline_of_our_prompt() -> None:
+    p = generate_puzzle(TINY, "medium", 1)
+    outline = read_prompt(p.render())
+    assert outline.format == "clue_env" and outline.problems == ()
+    assert outline.intro == p.intro and outline.map_text == p.case.layout.draw()
+    assert outline.suspects == p.case.suspects and outline.rooms == p.case.room_names
+    assert outline.clue_texts == tuple(p.clue_texts()) and list(outline.labels) == p.labels
+    assert [q.bonus for q in outline.questions] == [q.bonus for q in p.questions]
+    assert outline.options == p.options == options_from_prompt(p.render())
+    assert outline.prose[0].startswith("At each time,") and outline.prose[-1].startswith("The murder took place")
+    assert outline.rules[0] == "The murder happened at one of these times."
+
+
+def test_lenient_reading_keeps_what_it_can() -> None:
+    good = original(["Miss Peach was in the Hall"])
+    broken = good.replace("• Sgt. Gray\n", "Sgt. Gray\n")  # a suspect line that is no list item
+    with pytest.raises(PromptParseError, match="suspects list"):
+        read_prompt(broken)
+    outline = read_prompt(broken, strict=False)
+    assert outline.suspects == () and any("suspects list" in why for why in outline.problems)
+    assert outline.weapons == ("Rope", "Knife") and outline.labels == ("A", "B", "C", "D")
+    assert len(outline.clue_texts) == 1 and outline.layout == Layout(2, 3)
+    assert outline.options is None  # A's list could not be read: no options rather than wrong ones
+    nothing = read_prompt("What is the answer?", strict=False)
+    assert nothing.intro == "What is the answer?" and nothing.options is None and nothing.problems
+    assert options_from_prompt("") is None
+    with pytest.raises(PromptParseError, match="must be text"):
+        read_prompt(None, strict=False)  # type: ignore[arg-type]
+
+
+def test_answer_format_must_list_the_questions() -> None:
+    good = original(["Miss Peach was in the Hall"])
+    for bad, words in (
+        (good.replace("D. SUSPECT", "E. SUSPECT"), "labels"),
+        (good.replace("D. SUSPECT", "D. PERSON"), "PERSON"),
+        (good.replace("C. ROOM\nD. SUSPECT", "C. ROOM\nC. SUSPECT"), "twice"),
+        (good.replace("D. SUSPECT", "D. SUSPECT\nsee you"), "answer format line"),
+    ):
+        with pytest.raises(PromptParseError, match=words):
+            parse_prompt(bad)

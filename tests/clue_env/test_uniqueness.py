@@ -1,6 +1,6 @@
 """Every generated puzzle has exactly one answer, checked from its prompt, not by the generator.
 
-The clues are re-derived from the rendered prompt (``clue_parse.parse_clues``); then
+The clues are re-derived from the rendered prompt (``prompt_parse.parse_prompt``); then
 
 (a) tiny puzzles: a brute-force search in plain Python (no CP-SAT, no ``clue_env.model``)
     lists every night the prompt's rules allow, on the map drawn in the prompt, and keeps
@@ -25,10 +25,10 @@ from functools import lru_cache
 import pytest
 from ortools.sat.python import cp_model
 
-from clue_env.clue_parse import parse_clues
-from clue_env.clues import MURDERER, At, Clue, HasMotive, Ref, clue_text, holds
+from clue_env.clues import Clue, clue_text, holds
 from clue_env.generate import generate_puzzle
 from clue_env.night import Night
+from clue_env.prompt_parse import parse_prompt
 from clue_env.puzzle import Puzzle
 from clue_env.questions import Question
 from clue_env.sizes import Levels, Sizes, fixed
@@ -50,7 +50,7 @@ COMPOUND = Variant(
 def make(variant: Variant, sizes: Sizes, seed: int) -> tuple[Puzzle, list[Clue]]:
     """A puzzle and the clues its prompt states, read back from the text."""
     p = generate_puzzle(variant, sizes, seed=seed)
-    parsed = parse_clues(p.render(), p.case)
+    parsed = list(parse_prompt(p.render()).clues)
     assert len(parsed) == len(p.clues)
     return p, parsed
 
@@ -278,25 +278,7 @@ class Check:
 
     def answer_literal(self, q: Question, option: str):
         """A literal that is true exactly when ``option`` is the answer to ``q``."""
-        case, nm = self.p.case, self.nm
-        if not q.bonus:
-            if q.kind == "who":
-                return nm.murderer[case.suspects.index(option)]
-            if q.kind == "what":
-                return nm.weapon[case.weapons.index(option)]
-            if q.kind == "where":
-                return nm.room[case.room_names.index(option)]
-            if q.kind == "when":
-                return nm.time[case.times.index(option)]
-            if q.kind == "why":
-                return nm.literal(HasMotive(MURDERER, case.motives.index(option)))
-        if q.kind == "motive_of":
-            assert q.subject is not None
-            return nm.literal(HasMotive(q.subject, case.motives.index(option)))
-        if q.kind == "motive_holder":
-            return nm.literal(HasMotive(Ref("suspect", case.suspects.index(option)), q.motive))
-        assert q.kind == "where" and q.subject is not None
-        return nm.literal(At(q.subject, case.room_names.index(option), q.time))
+        return self.nm.answer_literal(q, q.options(self.p.case).index(option))
 
     def witness(self, at: str, without: int | None = None) -> Night:
         """The solver's night, checked independently: the rules and every clue in force."""

@@ -112,11 +112,11 @@ def errors_of(plugin: str) -> list[plugins.PluginError]:
 
 
 def assert_builtins_work() -> None:
-    table = plugins.variants()
+    table = clue_env.variants()
     assert BUILTIN_NAMES <= set(table)
     for name in BUILTIN_NAMES:
         assert table[name].plugin == "builtin"
-    puzzle = generate_puzzle(plugins.get_variant("tiny"), None, 0)
+    puzzle = generate_puzzle(clue_env.get_variant("tiny"), None, 0)
     assert puzzle.variant == "tiny" and puzzle.solution
 
 
@@ -124,26 +124,26 @@ def assert_builtins_work() -> None:
 
 
 def test_builtin_variants_are_listed_under_plugin_builtin():
-    table = plugins.variants()
+    table = clue_env.variants()
     assert set(table) == BUILTIN_NAMES  # nothing else is installed in the test environment
     for name, entry in table.items():
-        assert isinstance(entry, plugins.VariantEntry)
+        assert isinstance(entry, plugins.Entry)
         assert entry.plugin == "builtin"
-        assert entry.variant.name == name
-        assert plugins.get_variant(name) is entry.variant
+        assert entry.item.name == name
+        assert clue_env.get_variant(name) is entry.item
     assert plugins.plugin_errors() == []
     assert plugins.get_plugin_manager().has_plugin("builtin")
 
 
 def test_variants_returns_a_copy():
-    table = plugins.variants()
+    table = clue_env.variants()
     table.pop("temporal")
-    assert "temporal" in plugins.variants()
+    assert "temporal" in clue_env.variants()
 
 
 def test_unknown_variant_lists_the_known_ones():
     with pytest.raises(ValueError) as info:
-        plugins.get_variant("no-such-variant")
+        clue_env.get_variant("no-such-variant")
     message = str(info.value)
     assert "'no-such-variant'" in message
     assert "classic, temporal, tiny" in message
@@ -154,7 +154,7 @@ def test_reset_reloads_the_plugins():
     assert plugins.get_plugin_manager() is pm
     plugins.reset_plugin_manager()
     assert plugins.get_plugin_manager() is not pm
-    assert set(plugins.variants()) == BUILTIN_NAMES
+    assert set(clue_env.variants()) == BUILTIN_NAMES
 
 
 # --------------------------------------------------------------------------- entry points: broken plugins
@@ -184,7 +184,7 @@ def test_plugin_module_that_fails_to_import_is_reported(fake_dist, case):
     assert_builtins_work()
     # ... and the unknown-variant error points at the broken plugin.
     with pytest.raises(ValueError, match="plugin 'broken'"):
-        plugins.get_variant("lighthouse")
+        clue_env.get_variant("lighthouse")
 
 
 def test_entry_point_naming_a_missing_module_is_reported(fake_dist):
@@ -242,7 +242,7 @@ def test_list_holding_a_non_variant_is_reported_and_the_good_items_kept(fake_dis
     assert len(errs) == 2, plugins.plugin_errors()
     assert "returned int 42, not a clue_env.Variant" in errs[0].message
     assert "returned str 'temporal', not a clue_env.Variant" in errs[1].message
-    assert plugins.variants()["lighthouse"].plugin == "mixed"
+    assert clue_env.variants()["lighthouse"].plugin == "mixed"
     assert_builtins_work()
 
 
@@ -255,16 +255,16 @@ def test_variant_clashing_with_a_builtin_is_reported_and_skipped(fake_dist, deco
     assert len(errs) == 1, plugins.plugin_errors()
     assert "variant 'temporal' is already offered by plugin 'builtin'; skipped" in errs[0].message
     assert errors_of("builtin") == []
-    entry = plugins.variants()["temporal"]
+    entry = clue_env.variants()["temporal"]
     assert entry.plugin == "builtin"
-    assert entry.variant is TEMPORAL
-    assert plugins.get_variant("temporal").theme is CLASSIC
+    assert entry.item is TEMPORAL
+    assert clue_env.get_variant("temporal").theme is CLASSIC
     assert_builtins_work()
 
 
 def test_clash_between_two_plugins_names_the_later_one(fake_dist):
     fake_dist({"alpha": good_plugin(), "beta": good_plugin()})
-    assert plugins.variants()["lighthouse"].plugin == "alpha"
+    assert clue_env.variants()["lighthouse"].plugin == "alpha"
     errs = errors_of("beta")
     assert len(errs) == 1
     assert "variant 'lighthouse' is already offered by plugin 'alpha'" in errs[0].message
@@ -293,7 +293,7 @@ def test_one_broken_plugin_does_not_hide_a_good_one(fake_dist):
     fake_dist({"aaa_broken": "raise ImportError('nope')\n", "good": good_plugin()})
     assert len(errors_of("aaa_broken")) == 1
     assert errors_of("good") == []
-    assert plugins.variants()["lighthouse"].plugin == "good"
+    assert clue_env.variants()["lighthouse"].plugin == "good"
     assert_builtins_work()
 
 
@@ -303,7 +303,7 @@ def test_one_broken_plugin_does_not_hide_a_good_one(fake_dist):
 def test_good_plugin_variant_works_through_gym_make(fake_dist):
     fake_dist({"lighthouse_plugin": good_plugin()})
     assert plugins.plugin_errors() == []
-    table = plugins.variants()
+    table = clue_env.variants()
     assert table["lighthouse"].plugin == "lighthouse_plugin"
     assert plugins.get_plugin_manager().has_plugin("lighthouse_plugin")
     assert_builtins_work()
@@ -343,18 +343,18 @@ def test_plugin_error_text_is_one_readable_line(fake_dist):
 
 def test_disable_blocks_a_named_plugin(fake_dist, monkeypatch):
     fake_dist({"good": good_plugin(), "other": good_plugin(name="other-variant")})
-    assert {"lighthouse", "other-variant"} <= set(plugins.variants())
+    assert {"lighthouse", "other-variant"} <= set(clue_env.variants())
 
     monkeypatch.setenv("CLUE_DISABLE_PLUGINS", " good , ")
     plugins.reset_plugin_manager()
-    table = plugins.variants()
+    table = clue_env.variants()
     assert "lighthouse" not in table
     assert table["other-variant"].plugin == "other"
     assert plugins.plugin_errors() == []
     assert not plugins.get_plugin_manager().has_plugin("good")
     assert plugins.get_plugin_manager().is_blocked("good")
     with pytest.raises(ValueError, match="unknown variant 'lighthouse'"):
-        plugins.get_variant("lighthouse")
+        clue_env.get_variant("lighthouse")
     assert_builtins_work()
 
 
@@ -371,17 +371,17 @@ def test_disable_skips_a_broken_plugin_without_importing_it(fake_dist, monkeypat
 def test_disable_can_block_the_builtins(monkeypatch):
     monkeypatch.setenv("CLUE_DISABLE_PLUGINS", "builtin")
     plugins.reset_plugin_manager()
-    assert plugins.variants() == {}
+    assert clue_env.variants() == {}
     with pytest.raises(ValueError, match="known variants: none"):
-        plugins.get_variant("temporal")
+        clue_env.get_variant("temporal")
 
 
 def test_disable_is_read_when_the_manager_loads(monkeypatch):
-    assert "temporal" in plugins.variants()
+    assert "temporal" in clue_env.variants()
     monkeypatch.setenv("CLUE_DISABLE_PLUGINS", "builtin")
-    assert "temporal" in plugins.variants()  # loaded before: unchanged until a reset
+    assert "temporal" in clue_env.variants()  # loaded before: unchanged until a reset
     plugins.reset_plugin_manager()
-    assert "temporal" not in plugins.variants()
+    assert "temporal" not in clue_env.variants()
     assert os.environ["CLUE_DISABLE_PLUGINS"] == "builtin"
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from agents import tiny_model
-from agents.tiny_model import CHAT_TEMPLATE, IM_END, IM_START, SPECIAL_TOKENS, build_tiny_model, default_path
+from testing import tiny_model
+from testing.tiny_model import CHAT_TEMPLATE, IM_END, IM_START, SPECIAL_TOKENS, build_tiny_model, default_path
 
 
 def _digest(path: Path) -> dict[str, str]:

@@ -13,13 +13,16 @@ In a thread of the current process (tests)::
 
 As its own process (benchmarks, trying the CLI without an API key)::
 
-    python -m agents.fake_openai --latency 0.1      # prints "listening on http://127.0.0.1:PORT/v1"
+    python -m testing.fake_openai --latency 0.1      # prints "listening on http://127.0.0.1:PORT/v1"
 
 ``behavior(request) -> Action`` decides each answer; the default answers every request. The
 actions: :func:`ok`, :func:`status` (any HTTP status, optionally with Retry-After),
 :func:`stall` (sleep, then answer), :func:`broken_json` (200 with a cut-off JSON body),
 :func:`close` (drop the connection without an answer), :func:`truncate` (announce a longer
-body than sent, then drop the connection).
+body than sent, then drop the connection), :func:`null_content` (200 whose message content is
+``null``). ``ok(..., echo_headers=True)`` and ``status(..., echo_headers=True)`` append the
+request's headers (``Authorization`` included) to the completion text or the error message,
+as a careless server or proxy does; ``--echo-headers`` does that for every answer.
 """
 
 from __future__ import annotations
@@ -62,24 +65,46 @@ class Request:
 
 @dataclass(frozen=True)
 class Action:
-    kind: str  # "ok" | "status" | "stall" | "broken_json" | "close" | "truncate"
+    """One answer. ``text``: the completion text (ok) or the error message (status);
+    ``echo_headers``: append the request's headers to it."""
+
+    kind: str  # "ok" | "status" | "stall" | "broken_json" | "close" | "truncate" | "null_content"
     status: int = 200
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
     delay_s: float = 0.0
     text: str | None = None
+    echo_headers: bool = False
 
 
-def ok(text: str | None = None, delay_s: float = 0.0) -> Action:
+def ok(text: str | None = None, delay_s: float = 0.0, echo_headers: bool = False) -> Action:
     """A normal answer (``text`` for every choice, else a text naming the prompt and choice)."""
-    return Action("ok", delay_s=delay_s, text=text)
+    return Action("ok", delay_s=delay_s, text=text, echo_headers=echo_headers)
 
 
-def status(code: int, message: str = "injected error", retry_after: str | None = None) -> Action:
+def _error_body(code: int, message: str) -> bytes:
+    return json.dumps({"error": {"message": message, "type": "injected", "code": code}}).encode()
+
+
+def status(
+    code: int, message: str = "injected error", retry_after: str | None = None, echo_headers: bool = False
+) -> Action:
     """An HTTP error with an OpenAI-style JSON error body."""
-    body = json.dumps({"error": {"message": message, "type": "injected", "code": code}}).encode()
     headers = (("Retry-After", retry_after),) if retry_after is not None else ()
-    return Action("status", status=code, headers=headers, body=body)
+    return Action(
+        "status", status=code, headers=headers, body=_error_body(code, message), text=message, echo_headers=echo_headers
+    )
+
+
+def null_content() -> Action:
+    """A 200 answer whose every choice has ``"content": null`` (with usage, as a refusal or tool call has)."""
+    return Action("null_content")
+
+
+def echo(text: str, headers: dict[str, str]) -> str:
+    """``text`` followed by the request headers (Authorization first), as an echoing server shows them."""
+    ordered = sorted(headers.items(), key=lambda kv: kv[0] != "authorization")
+    return text + " | request headers: " + "; ".join(f"{k}: {v}" for k, v in ordered)
 
 
 def stall(seconds: float) -> Action:
@@ -134,6 +159,8 @@ class FakeOpenAIServer:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        if host not in ("127.0.0.1", "::1", "localhost"):
+            raise ValueError(f"the fake server listens on loopback only (127.0.0.1, ::1, localhost), got {host!r}")
         self.behavior = behavior or _always_ok
         self.latency_s = latency_s
         self.reject_n = reject_n
@@ -278,10 +305,20 @@ class FakeOpenAIServer:
                 st.answered[prompt] += 1
             else:
                 st.late_answers += 1  # the client has likely given up waiting
-            self._write(writer, 200, self._body(prompt, payload, n, action.text))
+            text = action.text
+            if action.echo_headers:
+                text = echo(text if text is not None else f"answer to: {prompt}", headers)
+            self._write(writer, 200, self._body(prompt, payload, n, text))
+            return True
+        if action.kind == "null_content":
+            st.answered[prompt] += 1
+            self._write(writer, 200, self._body(prompt, payload, n, None, null=True))
             return True
         if action.kind == "status":
-            self._write(writer, action.status, action.body or b"", action.headers)
+            body = action.body or b""
+            if action.echo_headers:
+                body = _error_body(action.status, echo(action.text or "", headers))
+            self._write(writer, action.status, body, action.headers)
             return True
         if action.kind == "broken_json":
             self._write(writer, 200, b'{"id": "x", "choices": [{"index": 0, "message": {"content": "unfini')
@@ -292,12 +329,15 @@ class FakeOpenAIServer:
             return False
         return False  # "close": drop the connection without an answer
 
-    def _body(self, prompt: str, payload: dict[str, Any], n: int, text: str | None) -> bytes:
+    def _body(self, prompt: str, payload: dict[str, Any], n: int, text: str | None, null: bool = False) -> bytes:
         k = 1 if self.ignore_n else n
         choices = [
             {
                 "index": i,
-                "message": {"role": "assistant", "content": text if text is not None else f"answer {i} to: {prompt}"},
+                "message": {
+                    "role": "assistant",
+                    "content": None if null else text if text is not None else f"answer {i} to: {prompt}",
+                },
                 "finish_reason": "stop",
             }
             for i in range(k)
@@ -334,11 +374,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)")
     p.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
     p.add_argument("--text", default=None, help="the answer text (default: names the prompt)")
+    p.add_argument(
+        "--echo-headers", action="store_true", help="append the request headers (Authorization too) to each answer"
+    )
     args = p.parse_args(argv)
 
-    server = FakeOpenAIServer(
-        (lambda r: ok(args.text)) if args.text is not None else None, latency_s=args.latency, port=args.port
-    )
+    behavior = None
+    if args.text is not None or args.echo_headers:
+        behavior = lambda r: ok(args.text, echo_headers=args.echo_headers)  # noqa: E731
+    server = FakeOpenAIServer(behavior, latency_s=args.latency, port=args.port)
 
     async def run() -> None:
         await server.serve_start()

@@ -13,7 +13,7 @@ Its answers are noise; what it is good for is running the real machinery end to 
 (chat template, tokenization, sampling, logprobs, continuous batching, serving) on a
 laptop-sized CPU in seconds.
 
-    from agents.tiny_model import build_tiny_model
+    from testing.tiny_model import build_tiny_model
     path = build_tiny_model()          # ~/.cache/temporal-clue/tiny-qwen2, built once
 
 The build is cached: it is redone only when the directory is missing or incomplete, or when

@@ -1,0 +1,116 @@
+"""A training run's folder and settings: checkpoints switched whole, metrics never twice, resume rules."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from trainers.config import ConfigError, GRPOConfig
+from trainers.grpo import RESUMABLE_CHANGES, resolve_config, train_seed
+from trainers.run_dir import STATE, RunDir, RunDirError
+from trainers.spec import TrainRequest
+
+
+def _fake_checkpoint(run: RunDir, iteration: int) -> os.PathLike:
+    staging = run.staging_dir(iteration)
+    (staging / STATE).parent.mkdir(parents=True)
+    (staging / STATE).write_text(f"state {iteration}")
+    (staging / "model.safetensors").write_text("weights")
+    return staging
+
+
+def test_checkpoints_switch_whole_and_old_ones_go(tmp_path):
+    run = RunDir(tmp_path / "run", resume=False)
+    for i, best in ((1, True), (2, False), (3, False)):
+        run.commit(i, _fake_checkpoint(run, i), best=best)
+    assert run.latest() == run.checkpoint_dir(3).resolve()
+    assert (run.path / "best").resolve() == run.checkpoint_dir(1).resolve()
+    assert sorted(p.name for p in (run.path / "checkpoints").iterdir()) == ["iter-000001", "iter-000003"]
+    # a checkpoint still being written is invisible: latest stays on the last complete one
+    _fake_checkpoint(run, 4)
+    assert run.latest() == run.checkpoint_dir(3).resolve()
+    run.close()
+
+
+def test_a_run_folder_is_not_reused_by_accident(tmp_path):
+    out = tmp_path / "run"
+    RunDir(out, resume=False).close()
+    (out / "config.toml").write_text("")
+    with pytest.raises(RunDirError, match="--resume"):
+        RunDir(out, resume=False)
+    with pytest.raises(RunDirError, match="holds no run"):
+        RunDir(tmp_path / "other", resume=True)
+    held = RunDir(out, resume=True)
+    with pytest.raises(ValueError, match="being written by another run"):
+        RunDir(out, resume=True)
+    held.close()
+
+
+def test_resumed_metrics_keep_each_iteration_once(tmp_path):
+    run = RunDir(tmp_path / "run", resume=False)
+    for i in (1, 2, 3, 4):
+        run.append_metrics({"iteration": i, "mean_reward": 0.1 * i})
+    with run.metrics_file.open("a") as fh:
+        fh.write('{"iteration": 5, "mean_rew')  # killed mid-line
+    kept = run.keep_metrics_until(3, {"iteration": 3, "mean_reward": 0.3})
+    assert [m["iteration"] for m in kept] == [1, 2, 3]
+    assert [m["iteration"] for m in run.read_metrics()] == [1, 2, 3]
+    # the checkpoint's own record is added when its line never made it to the file
+    run.metrics_file.write_text(json.dumps({"iteration": 1, "mean_reward": 0.1}) + "\n")
+    assert [m["iteration"] for m in run.keep_metrics_until(2, {"iteration": 2, "mean_reward": 0.2})] == [1, 2]
+    run.close()
+
+
+def test_settings_stack_preset_file_overrides(tmp_path):
+    file = tmp_path / "c.toml"
+    file.write_text('learning_rate = 1e-4\nsamples_per_task = 6\n[agent_args]\n"kv_cache_gb" = "0.5"\n')
+    request = TrainRequest("tiny", tmp_path / "run", config_file=file, overrides=("samples_per_task=4", "seed=3"))
+    config = resolve_config(request)
+    assert (config.learning_rate, config.samples_per_task, config.seed) == (1e-4, 4, 3)
+    assert config.agent == "tiny" and config.agent_args == {"kv_cache_gb": "0.5"}
+    assert config.variant == "tiny"  # from the preset
+    yaml_file = tmp_path / "c.yaml"
+    yaml_file.write_text("learning_rate: 2.0e-4\nlora_rank: 4\n")
+    assert resolve_config(TrainRequest("tiny", tmp_path / "r", config_file=yaml_file)).lora_rank == 4
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("learning_rate = -1\n", "learning_rate must be a finite number > 0"),
+        ("no_such_field = 1\n", "unknown setting(s) no_such_field"),
+        ("learning_rate = \n", "not valid TOML"),
+        ('lr_schedule = "exp"\n', "lr_schedule must be one of"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(tmp_path, text, message):
+    file = tmp_path / "c.toml"
+    file.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        resolve_config(TrainRequest("tiny", tmp_path / "run", config_file=file))
+    assert message in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(ConfigError, match="FIELD=VALUE"):
+        GRPOConfig.parse_override("nonsense")
+    with pytest.raises(ConfigError, match="iterations=many: not an integer"):
+        GRPOConfig.parse_override("iterations=many")
+
+
+def test_resume_keeps_the_runs_settings(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    saved = resolve_config(TrainRequest("tiny", out, overrides=("learning_rate=1e-4",)))
+    (out / "config.toml").write_text(saved.to_toml())
+    resumed = resolve_config(TrainRequest("tiny", out, resume=True, overrides=("iterations=99",)))
+    assert resumed.learning_rate == 1e-4 and resumed.iterations == 99
+    with pytest.raises(ConfigError, match="learning_rate=0.0001, asked 0.001"):
+        resolve_config(TrainRequest("tiny", out, resume=True, overrides=("learning_rate=1e-3",)))
+    assert "iterations" in RESUMABLE_CHANGES
+
+
+def test_training_seeds_are_fixed_and_below_the_validation_range():
+    seeds = [train_seed(0, i, k) for i in range(50) for k in range(32)]
+    assert seeds == [train_seed(0, i, k) for i in range(50) for k in range(32)]
+    assert len(set(seeds)) == len(seeds) and max(seeds) < GRPOConfig().val_seed
+    assert train_seed(1, 0, 0) != train_seed(0, 0, 0)

@@ -1,0 +1,33 @@
+"""The trainer that ships with the project, offered through the plugin hook like any other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plugins import hookimpl
+
+from .spec import TrainerSpec, TrainRequest
+
+
+def _run_grpo(request: TrainRequest) -> dict[str, Any]:
+    from .grpo import run
+
+    return run(request)
+
+
+def _describe_grpo() -> str:
+    from .grpo import describe_settings
+
+    return describe_settings()
+
+
+@hookimpl
+def clue_trainers() -> list[TrainerSpec]:
+    return [
+        TrainerSpec(
+            "grpo",
+            "GRPO as in the published study: vLLM rollouts, torchtune training, weights synced in place",
+            _run_grpo,
+            _describe_grpo,
+        )
+    ]

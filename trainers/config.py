@@ -1,0 +1,339 @@
+"""``GRPOConfig``: every setting of a GRPO run, validated on creation; read from TOML/YAML with overrides.
+
+The first fields are the GRPO math's (advantages, packing, loss: what the tensor code of this
+package reads); the rest are the training loop's (``clue train``: model, tasks, sampling,
+optimiser, validation, checkpoints). Every field has a one-line description below it; the
+defaults are the study's recipe (32 tasks x 50 samples, lr 6e-6, clipping 0.2/0.2, no KL term,
+token-level normalisation, 16k-token rows). Presets (``trainers.presets``) change some of them.
+
+A config file is TOML (``.toml``) or YAML (``.yaml``/``.yml``) with the field names as keys,
+flat; ``key=value`` overrides are parsed by the field's type. :meth:`GRPOConfig.to_toml` writes
+the file saved beside every checkpoint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+ADVANTAGE_SCALINGS = ("group", "batch", "none")
+LOSS_NORMALIZATIONS = ("token", "sequence")
+TRUNCATION_POLICIES = ("keep", "mask", "penalize")
+LR_SCHEDULES = ("constant", "linear", "cosine")
+DTYPES = ("auto", "float32", "bfloat16")
+
+
+class ConfigError(ValueError):
+    """A GRPO setting is out of range; the message names the field, its value and what it must be."""
+
+
+@dataclass(frozen=True)
+class GRPOConfig:
+    """The GRPO math's settings. Frozen; ``dataclasses.replace`` makes a changed copy (validated again)."""
+
+    epsilon_low: float = 0.2
+    """Lower clip range: the importance ratio is clipped below at 1 - epsilon_low."""
+    epsilon_high: float = 0.2
+    """Upper clip range: the importance ratio is clipped above at 1 + epsilon_high (DAPO's clip-higher: raise it)."""
+    kl_coef: float = 0.0
+    """Weight of the k3 KL estimate against the reference model; 0 (the study's setting) needs no reference model."""
+    loss_normalization: Literal["token", "sequence"] = "token"
+    """``token``: sum over all trained tokens / their count; ``sequence``: each sample's token mean, averaged."""
+    advantage_scaling: Literal["group", "batch", "none"] = "group"
+    """(r - group mean) divided by the group's std (``group``), the batch's std (``batch``) or nothing (``none``)."""
+    advantage_epsilon: float = 1e-6
+    """Added to the std before dividing: A = (r - mean) / (std + advantage_epsilon)."""
+    reward_tolerance: float = 1e-6
+    """A group whose rewards span no more than this (max - min) is dropped: it has nothing to learn from."""
+    truncation: Literal["keep", "mask", "penalize"] = "keep"
+    """A sample cut off at max_tokens: ``keep`` as is, ``mask`` (no gradient, not counted), ``penalize`` (reward 0)."""
+    truncation_reward: float = 0.0
+    """The reward a truncated sample gets under ``truncation="penalize"``."""
+    row_len: int = 16384
+    """Tokens per packed row (one forward pass's sequence); a multiple of 128 suits FlexAttention's blocks."""
+    logprob_chunk: int = 1024
+    """Tokens per chunk of the fp32 log-softmax over the vocabulary (1024 x 152k vocab = 0.6 GB at a time)."""
+    temperature: float = 1.0
+    """Sampling temperature; the loss divides the logits by it too, so the ratio compares the same policy."""
+
+    # -- the model and the engine that samples from it
+    agent: str = "tiny"
+    """The vLLM agent that samples: a preset (tiny, qwen14b, qwen32b) or "vllm" with ``model``."""
+    model: str | None = None
+    """Weights to start from: a local Hugging Face directory or a cached HF id (None: the preset's)."""
+    agent_args: dict[str, str] = field(default_factory=dict)
+    """Settings of the vLLM agent, as ``--agent-arg`` takes them (dtype, max_model_len, kv_cache_gb, ...)."""
+    dtype: Literal["auto", "float32", "bfloat16"] = "auto"
+    """Training dtype: ``auto`` is bfloat16 on CUDA and float32 on the CPU."""
+    lora_rank: int = 0
+    """0: full fine-tune; > 0: LoRA adapters of this rank on attention and MLP (fits 14B+ on one GPU)."""
+    lora_alpha: float = 32.0
+    """LoRA's scaling numerator (the update is alpha / rank * B A)."""
+    activation_checkpointing: bool = False
+    """Recompute each layer's activations in the backward pass (less memory, ~30% more compute)."""
+    activation_offloading: bool = False
+    """Move saved activations to CPU memory during the forward pass (CUDA only)."""
+
+    # -- the puzzles trained on
+    variant: str = "tiny"
+    """Puzzle variant of the training tasks (see ``clue list``)."""
+    difficulty: str | None = None
+    """Level of the variant (None: its default)."""
+    dataset: str | None = None
+    """A puzzle file to train on instead of generated puzzles (cycled in a seeded order)."""
+    tasks_per_iteration: int = 32
+    """Puzzles per iteration (fresh ones: iteration i uses seeds derived from ``seed`` and i)."""
+    samples_per_task: int = 50
+    """Answers sampled per puzzle: the group its advantages are computed in."""
+    iterations: int = 100
+    """Iterations to run (a resumed run continues up to this many)."""
+    seed: int = 0
+    """Seed of the puzzles, the sampling and the training; the same seed gives the same run."""
+
+    # -- sampling
+    top_p: float = 1.0
+    """Nucleus sampling threshold of the rollouts."""
+    max_new_tokens: int = 4096
+    """Longest answer sampled; a longer one is cut off (see ``truncation``)."""
+    rollout_concurrency: int = 64
+    """Most puzzles whose answers are being sampled at once (too many make vLLM preempt requests)."""
+
+    # -- optimisation
+    learning_rate: float = 6e-6
+    """AdamW's learning rate (the peak, with a schedule)."""
+    lr_schedule: Literal["constant", "linear", "cosine"] = "constant"
+    """After warm-up: constant, linear decay to 0, or cosine decay to 0 at ``iterations``."""
+    warmup_iterations: int = 0
+    """Iterations of linear learning-rate warm-up from 0."""
+    weight_decay: float = 0.0
+    """AdamW's decoupled weight decay."""
+    adam_beta1: float = 0.9
+    """AdamW's first-moment decay."""
+    adam_beta2: float = 0.999
+    """AdamW's second-moment decay."""
+    max_grad_norm: float = 1.0
+    """Gradients are clipped to this global norm before each step; 0 turns clipping off."""
+    optimizer_steps_per_iteration: int = 1
+    """Optimizer steps per iteration, each over an equal share of the rows (> 1: the ratio moves off 1)."""
+    micro_batch_rows: int = 1
+    """Packed rows per forward/backward pass (gradients accumulate over micro-batches)."""
+
+    # -- validation
+    val_dataset: str | None = None
+    """A puzzle file for validation (None: generated puzzles from ``val_seed``, never used for training)."""
+    val_variant: str | None = None
+    """Variant of the validation puzzles (None: ``variant``)."""
+    val_difficulty: str | None = None
+    """Level of the validation puzzles (None: ``difficulty``)."""
+    val_seed: int = 1_000_000_000
+    """First seed of the generated validation puzzles (training seeds are drawn below 2**30 - 1)."""
+    val_tasks: int = 64
+    """How many validation puzzles."""
+    val_every: int = 5
+    """Validate every this many iterations (and after the last); 0: never."""
+    val_temperature: float = 0.0
+    """Sampling temperature of validation (0: greedy)."""
+
+    # -- checkpoints
+    save_every: int = 1
+    """Write the ``latest`` checkpoint every this many iterations (and after the last); resume starts there."""
+
+    def __post_init__(self) -> None:
+        def bad(name: str, must: str) -> ConfigError:
+            return ConfigError(f"GRPOConfig.{name} must be {must}, got {getattr(self, name)!r}")
+
+        for name in ("epsilon_low", "epsilon_high", "kl_coef", "advantage_epsilon", "reward_tolerance"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+                raise bad(name, "a finite number >= 0")
+        if self.epsilon_low >= 1:
+            raise bad("epsilon_low", "< 1 (the ratio's lower clip bound 1 - epsilon_low must stay positive)")
+        if isinstance(self.truncation_reward, bool) or not isinstance(self.truncation_reward, int | float):
+            raise bad("truncation_reward", "a finite number")
+        if not math.isfinite(self.truncation_reward):
+            raise bad("truncation_reward", "a finite number")
+        if self.loss_normalization not in LOSS_NORMALIZATIONS:
+            raise bad("loss_normalization", f"one of {', '.join(LOSS_NORMALIZATIONS)}")
+        if self.advantage_scaling not in ADVANTAGE_SCALINGS:
+            raise bad("advantage_scaling", f"one of {', '.join(ADVANTAGE_SCALINGS)}")
+        if self.truncation not in TRUNCATION_POLICIES:
+            raise bad("truncation", f"one of {', '.join(TRUNCATION_POLICIES)}")
+        for name in ("row_len", "logprob_chunk"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+                raise bad(name, "an integer >= 2")
+        t = self.temperature
+        if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t) or t <= 0:
+            raise bad("temperature", "a finite number > 0")
+        for name, low in _INT_FIELDS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise bad(name, f"an integer >= {low}")
+        for name, (low, high, open_low) in _FLOAT_FIELDS.items():
+            value = getattr(self, name)
+            ok = not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+            if not ok or value < low or (open_low and value == low) or (high is not None and value > high):
+                bound = f"{'>' if open_low else '>='} {low}" + (f" and <= {high}" if high is not None else "")
+                raise bad(name, f"a finite number {bound}")
+        for name, choices in (("lr_schedule", LR_SCHEDULES), ("dtype", DTYPES)):
+            if getattr(self, name) not in choices:
+                raise bad(name, f"one of {', '.join(choices)}")
+        for name in ("agent", "variant"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise bad(name, "a non-empty name")
+        if not isinstance(self.agent_args, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.agent_args.items()
+        ):
+            raise bad("agent_args", "a table of setting -> string value")
+        if self.tasks_per_iteration * self.samples_per_task < 2:
+            raise bad("samples_per_task", "> 1 (a group needs two answers to compare)")
+
+    # -- files and overrides ---------------------------------------------------------------------
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any], where: str = "config") -> GRPOConfig:
+        """A config from a flat mapping of field -> value (unknown keys are an error naming them)."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"{where}: expected a table of settings, got {type(data).__name__}")
+        unknown = sorted(set(data) - set(cls.field_names()))
+        if unknown:
+            raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}; see `clue train --help-config`")
+        try:
+            return cls(**data)
+        except ConfigError as err:
+            raise ConfigError(f"{where}: {err}") from None
+
+    @classmethod
+    def read_file(cls, path: str | Path) -> dict[str, Any]:
+        """The settings a TOML or YAML file holds (not yet a config: presets and overrides go on top)."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise ConfigError(f"--config {path}: cannot read it: {err.strerror or err}") from None
+        try:
+            if path.suffix == ".toml":
+                import tomllib
+
+                data = tomllib.loads(text)
+            elif path.suffix in (".yaml", ".yml"):
+                import yaml
+
+                data = yaml.safe_load(text) or {}
+            else:
+                raise ConfigError(f"--config {path}: use a .toml or .yaml file")
+        except ConfigError:
+            raise
+        except Exception as err:  # tomllib.TOMLDecodeError, yaml.YAMLError: a syntax error in the file
+            raise ConfigError(
+                f"--config {path}: not valid {path.suffix[1:].upper()}: {' '.join(str(err).split())}"
+            ) from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"--config {path}: expected a table of settings")
+        return data
+
+    @classmethod
+    def parse_override(cls, item: str) -> tuple[str, Any]:
+        """``key=value`` as (field, typed value), e.g. ``learning_rate=1e-5``, ``lora_rank=16``, ``dataset=none``."""
+        key, sep, text = item.partition("=")
+        key, text = key.strip(), text.strip()
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        if not sep or key not in fields:
+            raise ConfigError(f"--set wants FIELD=VALUE with a field of the config, got {item!r}")
+        return key, _parse_value(key, text)
+
+    def replace(self, **changes: Any) -> GRPOConfig:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def to_toml(self) -> str:
+        """The config as a TOML file (None values are left out: they are the defaults)."""
+        lines = []
+        tables = []
+        for name, value in self.to_dict().items():
+            if value is None:
+                continue
+            if isinstance(value, dict):
+                tables.append(
+                    f"\n[{name}]\n" + "".join(f"{json.dumps(k)} = {json.dumps(v)}\n" for k, v in value.items())
+                )
+                continue
+            lines.append(f"{name} = {_toml_value(value)}")
+        return "\n".join(lines) + "\n" + "".join(tables)
+
+
+_INT_FIELDS = {
+    "lora_rank": 0,
+    "tasks_per_iteration": 1,
+    "samples_per_task": 1,
+    "iterations": 1,
+    "seed": 0,
+    "max_new_tokens": 1,
+    "rollout_concurrency": 1,
+    "warmup_iterations": 0,
+    "optimizer_steps_per_iteration": 1,
+    "micro_batch_rows": 1,
+    "val_seed": 0,
+    "val_tasks": 1,
+    "val_every": 0,
+    "save_every": 1,
+}
+_FLOAT_FIELDS: dict[str, tuple[float, float | None, bool]] = {  # (low, high, low excluded)
+    "lora_alpha": (0.0, None, True),
+    "top_p": (0.0, 1.0, True),
+    "learning_rate": (0.0, None, True),
+    "weight_decay": (0.0, None, False),
+    "adam_beta1": (0.0, 1.0, False),
+    "adam_beta2": (0.0, 1.0, False),
+    "max_grad_norm": (0.0, None, False),
+    "val_temperature": (0.0, None, False),
+}
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return json.dumps(value)
+
+
+def _parse_value(key: str, text: str) -> Any:
+    hint = typing.get_type_hints(GRPOConfig)[key]
+    args = typing.get_args(hint)
+    optional = type(None) in args
+    if optional and text.lower() in ("none", "null", ""):
+        return None
+    base = next((a for a in args if a is not type(None)), hint) if isinstance(hint, types.UnionType) else hint
+    origin = typing.get_origin(base)
+    try:
+        if origin is Literal:
+            return text
+        if base is bool:
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if base is int:
+            return int(text)
+        if base is float:
+            return float(text)
+        if origin is dict:
+            return dict(item.split(":", 1) for item in text.split(",") if item)
+    except ValueError:
+        what = {int: "an integer", float: "a number", bool: "0 or 1"}.get(base, getattr(base, "__name__", str(base)))
+        raise ConfigError(f"--set {key}={text}: not {what}") from None
+    return text

@@ -1,0 +1,68 @@
+"""The live display of ``clue train``: a bar over the iterations with the phase, the reward, the
+validation reward, training tokens/s and the time, and one printed line per finished iteration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+
+class TrainDisplay:
+    """Rank 0's view of a run; started at the first update, stopped by :meth:`close`."""
+
+    def __init__(self, iterations: int, console: Console | None = None):
+        self.iterations = iterations
+        self.console = console or Console(stderr=True)
+        self._progress: Progress | None = None
+        self._task = None
+
+    def _start(self, done: int) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(bar_width=24),
+            MofNCompleteColumn(),
+            TextColumn("reward {task.fields[reward]}"),
+            TextColumn("val {task.fields[val]}"),
+            TextColumn("{task.fields[tps]} tok/s"),
+            TimeElapsedColumn(),
+            console=self.console,
+        )
+        self._progress.start()
+        self._task = self._progress.add_task(
+            "starting", total=self.iterations, completed=done, reward="-", val="-", tps="-"
+        )
+
+    def phase(self, iteration: int, phase: str, history: list[dict[str, Any]]) -> None:
+        if self._progress is None:
+            self._start(iteration)
+            for record in history:
+                self._fields(record)
+        self._progress.update(self._task, description=f"iteration {iteration + 1}: {phase}")
+
+    def _fields(self, record: dict[str, Any]) -> None:
+        tps = record.get("tokens_trained", 0) / record["training_s"] if record.get("training_s") else 0.0
+        val = record.get("val_reward")
+        changes = {"reward": f"{record['mean_reward']:.3f}", "tps": f"{tps:,.0f}"}
+        if val is not None:
+            changes["val"] = f"{val:.3f}"
+        self._progress.update(self._task, completed=record["iteration"], **changes)
+
+    def iteration_done(self, record: dict[str, Any]) -> None:
+        if self._progress is None:
+            self._start(record["iteration"] - 1)
+        self._fields(record)
+        val = f" val {record['val_reward']:.3f}" if record.get("val_reward") is not None else ""
+        self._progress.console.print(
+            f"iteration {record['iteration']}: reward {record['mean_reward']:.3f}{val}, loss {record['loss']:+.4f}, "
+            f"{record['tokens_trained']} tokens trained, {record['seconds']:.1f} s "
+            f"(rollout {record['rollout_s']:.1f}, training {record['training_s']:.1f}, "
+            f"sync {record['weight_sync_s']:.2f})",
+            highlight=False,
+        )
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None

@@ -1,0 +1,681 @@
+"""The GRPO recipe behind ``clue train``: one readable file with a fixed life cycle.
+
+    setup()       settings, processes, the policy (torchtune), AdamW, the vLLM engine, the puzzles
+    iterate(i)    rollouts -> scoring -> advantages -> packing -> training -> weight sync
+    checkpoint(i) a whole Hugging Face checkpoint + the trainer's state; ``latest``/``best`` switched
+    cleanup()     engine, worker processes, process group
+
+Each iteration takes ``tasks_per_iteration`` fresh puzzles (seeds derived from the run's seed
+and the iteration, so a resumed run replays the same ones), samples ``samples_per_task``
+answers to each with the ``vllm`` agent (at most ``rollout_concurrency`` puzzles in flight),
+grades them with the environment's grader, computes group-relative advantages, packs the exact
+sampled token ids with each group's prompt stored once per row, takes
+``optimizer_steps_per_iteration`` AdamW steps on the clipped policy-gradient loss (the math is
+``trainers.advantages/packing/masks/loss``), and moves the new weights into the running engine.
+Every ``val_every`` iterations the engine answers held-out puzzles (``evaluation.evaluate``);
+the best checkpoint by validation reward is kept beside the latest. ``DIR/metrics.jsonl`` gets
+one line per iteration.
+
+Processes: one, or ``torchrun --nproc-per-node N`` (gloo on CPUs, NCCL on GPUs). Every rank
+trains its share of the rows of an FSDP2-sharded policy; rank 0 also owns the vLLM engine, the
+validation, the display and the files, and broadcasts each iteration's samples to the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import os
+import random
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from trainers.advantages import ScoredSample, compute_advantages
+from trainers.config import ConfigError, GRPOConfig
+from trainers.packing import PackedBatch, pack
+from trainers.presets import get_train_preset
+from trainers.run_dir import CONFIG, STATE, RunDir
+from trainers.samples import samples_from_completions
+from trainers.spec import TrainRequest
+
+#: Settings a resumed run may change; anything else must match the run's config.toml.
+RESUMABLE_CHANGES = ("iterations", "val_every", "save_every", "rollout_concurrency")
+TRAIN_SEED_RANGE = 10**9
+"""Training puzzle seeds are drawn below this; validation seeds (``val_seed``) default to it."""
+
+
+class TrainError(RuntimeError):
+    """The run cannot go on (non-finite loss, out of memory, engine crash): the message says what
+    happened and which checkpoint a ``--resume`` starts from."""
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def resolve_config(request: TrainRequest) -> GRPOConfig:
+    """The run's settings: the preset of ``request.agent``, then the config file, then the overrides;
+    on ``--resume`` the run's own config.toml, where only :data:`RESUMABLE_CHANGES` may differ."""
+    overrides = dict(GRPOConfig.parse_override(item) for item in request.overrides)
+    if request.resume and (request.out_dir / CONFIG).exists():
+        saved = GRPOConfig.from_mapping(GRPOConfig.read_file(request.out_dir / CONFIG), str(request.out_dir / CONFIG))
+        asked = dict(GRPOConfig.read_file(request.config_file)) if request.config_file else {}
+        asked.update(overrides)
+        if request.agent != saved.agent:
+            asked["agent"] = request.agent
+        differ = [k for k, v in asked.items() if getattr(saved, k) != v and k not in RESUMABLE_CHANGES]
+        if differ:
+            raise ConfigError(
+                f"--resume: {request.out_dir} was trained with other settings ("
+                + ", ".join(f"{k}={getattr(saved, k)!r}, asked {asked[k]!r}" for k in differ)
+                + f"); only {', '.join(RESUMABLE_CHANGES)} may change"
+            )
+        return saved.replace(**{k: v for k, v in asked.items() if k in RESUMABLE_CHANGES})
+    preset = get_train_preset(request.agent)
+    settings: dict[str, Any] = dict(preset.settings) if preset else {}
+    settings["agent"] = request.agent
+    if request.config_file:
+        settings.update(GRPOConfig.read_file(request.config_file))
+    settings.update(overrides)
+    return GRPOConfig.from_mapping(settings, str(request.config_file or "settings"))
+
+
+def describe_settings() -> str:
+    """Every setting with its default and description (``clue train --help-config``)."""
+    import ast
+    import inspect
+
+    import trainers.config as module
+
+    tree = ast.parse(inspect.getsource(module))
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "GRPOConfig")
+    docs = {
+        a.target.id: b.value.value
+        for a, b in zip(cls.body, cls.body[1:])
+        if isinstance(a, ast.AnnAssign) and isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant)
+    }
+    defaults = GRPOConfig()
+    return "\n".join(f"{f.name} = {getattr(defaults, f.name)!r}\n    {docs.get(f.name, '')}" for f in fields(defaults))
+
+
+def train_seed(seed: int, iteration: int, k: int) -> int:
+    """Seed of the ``k``-th training puzzle of ``iteration``: the same on every machine, below 10**9."""
+    digest = hashlib.sha256(f"train:{seed}:{iteration}:{k}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") % TRAIN_SEED_RANGE
+
+
+# --------------------------------------------------------------------------- processes
+
+
+@dataclass(frozen=True)
+class Processes:
+    rank: int
+    world_size: int
+    local_rank: int
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def _start_processes() -> Processes:
+    """One process, or the ``torchrun`` group this one belongs to (gloo on CPUs, NCCL on GPUs)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return Processes(0, 1, 0)
+    import torch
+    import torch.distributed as dist
+
+    backend = "nccl" if torch.cuda.is_available() else "gloo"
+    if not dist.is_initialized():
+        dist.init_process_group(backend)
+    return Processes(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
+
+
+def _broadcast(value: Any, procs: Processes) -> Any:
+    if procs.world_size == 1:
+        return value
+    import torch.distributed as dist
+
+    box = [value if procs.main else None]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
+# --------------------------------------------------------------------------- the recipe
+
+
+class GRPORecipe:
+    """See the module docstring. ``GRPORecipe(config, out_dir, resume).run()``."""
+
+    def __init__(self, config: GRPOConfig, out_dir: str | Path, resume: bool = False, console=None):
+        self.config, self.out_dir, self.resume = config, Path(out_dir), resume
+        self.console = console
+        self.procs = Processes(0, 1, 0)
+        self.run_dir: RunDir | None = None
+        self.agent = None
+        self.pool = None
+        self.start_iteration = 0
+        self.best_val: float | None = None
+        self.history: list[dict[str, Any]] = []
+
+    # ------------------------------------------------------------------ setup
+
+    def setup(self) -> None:
+        import torch
+
+        c = self.config
+        self.procs = _start_processes()
+        self.run_dir = RunDir(self.out_dir, resume=self.resume, writer=self.procs.main)
+        self.device = self._device()
+        self.dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}.get(
+            c.dtype, torch.bfloat16 if self.device.type == "cuda" else torch.float32
+        )
+        self.base_dir = self._base_weights()  # resolve the weights before anything heavy starts
+        state = self._saved_state() if self.resume else None
+        start_dir = Path(state["checkpoint"]) if state else self.base_dir
+        random.seed(c.seed)
+        torch.manual_seed(c.seed)
+
+        from trainers.tune import LoraSettings, load_policy
+
+        lora = LoraSettings(rank=c.lora_rank, alpha=c.lora_alpha) if c.lora_rank else None
+        self.policy = load_policy(
+            self.base_dir if lora else start_dir,
+            max_seq_len=c.row_len,
+            device=self.device,
+            dtype=self.dtype,
+            lora=lora,
+            activation_checkpointing=c.activation_checkpointing,
+            offload_activations=c.activation_offloading,
+            rank=self.procs.rank,
+            world_size=self.procs.world_size,
+        )
+        self.optimizer = torch.optim.AdamW(
+            self.policy.trainable_parameters(),
+            lr=c.learning_rate,
+            betas=(c.adam_beta1, c.adam_beta2),
+            weight_decay=c.weight_decay,
+        )
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
+        if state is not None:
+            self._restore(state)
+        if self.procs.main:
+            self.run_dir.write_config(c.to_toml())
+            self.agent = self._start_engine(start_dir)
+            self._start_puzzles()
+            self.val_tasks = self._validation_tasks()
+
+    def _device(self):
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.set_device(self.procs.local_rank)
+            return torch.device("cuda", self.procs.local_rank)
+        return torch.device("cpu")
+
+    def _base_weights(self) -> Path:
+        """The starting weights, found now so that missing ones fail in seconds with how to get them."""
+        from agents.config import AgentConfig
+        from agents.presets import PRESETS, preset_model_path
+        from agents.weights import resolve_model
+
+        c = self.config
+        preset = get_train_preset(c.agent)
+        if preset is not None and preset.min_gpus:
+            self._check_gpus(preset)
+        if c.agent in PRESETS:
+            return preset_model_path(c.agent, AgentConfig(model=c.model))
+        if c.agent != "vllm":
+            raise ConfigError(f"agent {c.agent!r} cannot be trained: use a vLLM preset ({', '.join(PRESETS)}) or vllm")
+        if not c.model:
+            raise ConfigError("agent vllm needs model=PATH (--set model=/path/to/checkpoint)")
+        return resolve_model(c.model)
+
+    def _check_gpus(self, preset) -> None:
+        import torch
+
+        have = torch.cuda.device_count()
+        need = preset.min_gpus if not self.config.lora_rank else max(1, preset.min_gpus // 2)
+        if have < need:
+            raise ConfigError(
+                f"preset {preset.name} needs {need} GPU(s) of {preset.gpu_memory_gib:.0f} GiB ({preset.placement}); "
+                f"this machine has {have}"
+            )
+        small = [
+            i
+            for i in range(have)
+            if torch.cuda.get_device_properties(i).total_memory < 0.9 * preset.gpu_memory_gib * 2**30
+        ]
+        if small:
+            raise ConfigError(
+                f"preset {preset.name} needs {preset.gpu_memory_gib:.0f} GiB per GPU; GPU {small[0]} has less"
+            )
+
+    def _start_engine(self, weights_dir: Path):
+        from agents.config import AgentConfig
+        from agents.presets import PRESETS
+        from agents.vllm_agent import VllmAgent
+
+        c = self.config
+        extra = dict(PRESETS[c.agent].defaults) if c.agent in PRESETS else {}
+        extra.update(c.agent_args)
+        extra.setdefault("name", f"{c.agent}:train")
+        # The loss divides logits by the temperature: the engine reports the same (tempered) logprobs.
+        extra.setdefault("logprobs_mode", "processed_logprobs")
+        extra.setdefault("max_model_len", str(c.row_len))
+        if self.device.type == "cpu":
+            extra.setdefault("in_process", "1")  # weights move through memory, not through a file
+        agent = VllmAgent(AgentConfig(model=str(weights_dir), seed=c.seed), model_path=weights_dir, extra=extra)
+        agent.start()
+        return agent
+
+    def _start_puzzles(self) -> None:
+        """Training puzzles, generated ahead on a worker process in the order they are used."""
+        from clue_env.generate import generate_task
+        from clue_env.variant import get_variant
+        from clue_env.workers import OrderedPool
+
+        c = self.config
+        if c.dataset:
+            from clue_env.dataset import load_tasks
+
+            self.train_file = load_tasks(c.dataset)
+            return
+        self.train_file = None
+        variant = get_variant(c.variant)
+        variant.difficulty(c.difficulty)
+        self.pool = OrderedPool(
+            partial(generate_task, variant, c.difficulty), workers=1, ahead=c.tasks_per_iteration * 2
+        )
+        seeds = (
+            train_seed(c.seed, i, k)
+            for i in range(self.start_iteration, c.iterations)
+            for k in range(c.tasks_per_iteration)
+        )
+        self.pool.start(seeds)
+
+    def _tasks(self, iteration: int) -> list:
+        c = self.config
+        if self.train_file is not None:
+            order = random.Random(f"{c.seed}:{iteration}").sample(range(len(self.train_file)), len(self.train_file))
+            return [self.train_file[order[k % len(order)]] for k in range(c.tasks_per_iteration)]
+        return [self.pool.next()[1] for _ in range(c.tasks_per_iteration)]
+
+    def _validation_tasks(self) -> list:
+        from evaluation.tasks import TaskSource, load_source
+
+        c = self.config
+        if not c.val_every:
+            return []
+        source = TaskSource(
+            dataset=c.val_dataset,
+            variant=c.val_variant or c.variant,
+            difficulty=c.val_difficulty if c.val_difficulty is not None else c.difficulty,
+            n=c.val_tasks,
+            seed=c.val_seed,
+        )
+        return load_source(source)[0]
+
+    # ------------------------------------------------------------------ one iteration
+
+    def iterate(self, iteration: int) -> dict[str, Any]:
+        c = self.config
+        seconds: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def phase(name: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            seconds[f"{name}_s"] = round(now - clock, 4)
+            clock = now
+
+        payload = None
+        if self.procs.main:
+            self._show(iteration, "rollout")
+            tasks = self._tasks(iteration)
+            completions = self._rollouts(tasks, iteration)
+            phase("rollout")
+            self._show(iteration, "scoring")
+            payload = self._score(tasks, completions)
+            phase("scoring")
+        self._show(iteration, "packing")
+        payload = _broadcast(payload, self.procs)
+        adv = compute_advantages(payload["samples"], c)
+        steps = self._pack_steps(list(adv.scored))
+        phase("packing")
+        self._show(iteration, "training")
+        metrics = self._train(steps)
+        phase("training")
+        self.scheduler.step()
+        self._show(iteration, "weight sync")
+        self._sync_weights()
+        phase("weight_sync")
+        record = {
+            "iteration": iteration + 1,
+            "mean_reward": payload["mean_reward"],
+            "tokens_trained": metrics.pop("tokens_trained"),
+            **metrics,
+            "groups": adv.groups,
+            "groups_dropped": adv.dropped_groups,
+            "truncated": adv.truncated,
+            "too_long": sum(len(s.too_long) for s in steps),
+            "answer_tokens": payload["answer_tokens"],
+            "failed_samples": payload["failed"],
+            "lr": self.scheduler.get_last_lr()[0],
+            **seconds,
+        }
+        if self.procs.main and hasattr(self.agent, "stats"):
+            record["preemptions"] = self.agent.stats().get("preemptions")
+        return record
+
+    def _rollouts(self, tasks: list, iteration: int) -> list[list]:
+        from agents.base import Completion, SamplingConfig
+
+        c = self.config
+        sampling = SamplingConfig(
+            temperature=c.temperature,
+            top_p=c.top_p,
+            max_tokens=c.max_new_tokens,
+            n=c.samples_per_task,
+            seed=train_seed(c.seed, iteration, -1),
+        )
+
+        async def all_tasks() -> list[list[Completion]]:
+            gate = asyncio.Semaphore(c.rollout_concurrency)
+
+            async def one(k: int, task) -> list[Completion]:
+                async with gate:
+                    seeded = replace(sampling, seed=(sampling.seed + k * c.samples_per_task) % 2**62)
+                    return (await self.agent.agenerate([task.prompt], seeded))[0]
+
+            return await asyncio.gather(*(one(k, t) for k, t in enumerate(tasks)))
+
+        try:
+            return asyncio.run(all_tasks())
+        except RuntimeError as err:
+            raise TrainError(f"the vLLM engine failed during rollouts: {err}; {self._resume_hint()}") from None
+
+    def _score(self, tasks: list, completions: list[list]) -> dict[str, Any]:
+        from clue_env.grading import Grader
+
+        samples, rewards_all, lengths, failed = [], [], [], 0
+        for task, group in zip(tasks, completions):
+            grader = Grader(task.solution, task.options)
+            rewards = [0.0 if comp.error else grader(comp.text).reward for comp in group]
+            made = samples_from_completions(task.id, group, rewards)
+            samples.extend(made.samples)
+            failed += len(made.skipped)
+            rewards_all.extend(rewards)
+            lengths.extend(comp.completion_tokens for comp in group)
+        return {
+            "samples": samples,
+            "mean_reward": sum(rewards_all) / max(1, len(rewards_all)),
+            "answer_tokens": sum(lengths) / max(1, len(lengths)),
+            "failed": failed,
+        }
+
+    def _pack_steps(self, scored: list[ScoredSample]) -> list[PackedBatch]:
+        """The iteration's samples split into ``optimizer_steps_per_iteration`` packed batches (groups kept whole)."""
+        c = self.config
+        steps = c.optimizer_steps_per_iteration
+        groups: dict[Any, list[ScoredSample]] = {}
+        for item in scored:
+            groups.setdefault(item.sample.group, []).append(item)
+        shares: list[list[ScoredSample]] = [[] for _ in range(steps)]
+        for k, members in enumerate(groups.values()):
+            shares[k % steps].extend(members)
+        return [pack(share, c.row_len) for share in shares if share]
+
+    def _train(self, steps: list[PackedBatch]) -> dict[str, Any]:
+        import torch
+
+        from trainers.loss import LossMetrics, batch_logprobs, grpo_loss
+        from trainers.masks import attention_mask
+
+        c = self.config
+        total = LossMetrics()
+        grad_norms = []
+        self.policy.model.train()
+        for batch in steps:
+            normalizer = batch.normalizer(c.loss_normalization)
+            shard = batch.shard(self.procs.rank, self.procs.world_size)
+            self.optimizer.zero_grad(set_to_none=True)
+            try:
+                for mb in shard.micro_batches(c.micro_batch_rows):
+                    mb = mb.to(self.device)
+                    logits = self.policy.forward(mb.tokens, attention_mask(mb), mb.positions)
+                    logprobs, entropy = batch_logprobs(logits, mb, c, entropy=True)
+                    loss, metrics = grpo_loss(
+                        logprobs, mb, c, normalizer=normalizer, world_size=self.procs.world_size, entropy=entropy
+                    )
+                    loss.backward()
+                    total = total + metrics
+                    del logits, logprobs, entropy, loss
+            except torch.OutOfMemoryError:
+                raise TrainError(
+                    f"out of memory in the training step (micro_batch_rows={c.micro_batch_rows}, row_len={c.row_len}); "
+                    f"lower them or turn on activation_checkpointing; {self._resume_hint()}"
+                ) from None
+            except ValueError as err:  # a non-finite loss (trainers.loss.LossInputError)
+                raise TrainError(f"{err}; nothing was applied; {self._resume_hint()}") from None
+            params = self.policy.trainable_parameters()
+            norm = torch.nn.utils.clip_grad_norm_(params, c.max_grad_norm if c.max_grad_norm > 0 else math.inf)
+            norm = float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)
+            if not math.isfinite(norm):
+                raise TrainError(f"the gradient norm is {norm}; nothing was applied; {self._resume_hint()}")
+            grad_norms.append(norm)
+            self.optimizer.step()
+        if self.procs.world_size > 1:
+            total = total.all_reduce()
+        means = total.means()
+        return {
+            "loss": means["loss"],
+            "clip_fraction": means["clip_fraction"],
+            "mean_ratio": means["ratio"],
+            "entropy": means["entropy"],
+            "kl": means["kl"],
+            "grad_norm": max(grad_norms) if grad_norms else 0.0,
+            "tokens_trained": int(total.tokens),
+        }
+
+    def _sync_weights(self) -> None:
+        weights = self.policy.hf_state_dict()  # every rank gathers; rank 0 gets the tensors
+        if self.procs.main:
+            try:
+                self.agent.update_weights(weights.items())
+            except RuntimeError as err:
+                raise TrainError(f"moving the new weights into vLLM failed: {err}; {self._resume_hint()}") from None
+
+    # ------------------------------------------------------------------ validation and checkpoints
+
+    def validate(self, iteration: int) -> float:
+        from agents.base import SamplingConfig
+        from evaluation.runner import RunFolder, evaluate
+
+        c = self.config
+        sampling = SamplingConfig(temperature=c.val_temperature, max_tokens=c.max_new_tokens, seed=c.seed)
+        meta = {"agent": c.agent, "model": f"train@{iteration}", "temperature": c.val_temperature}
+        folder = RunFolder(self.out_dir / "val" / f"iter-{iteration:06d}", resume=True, meta=meta)
+        with folder:
+            summary = evaluate(self.agent, self.val_tasks, folder, sampling, concurrency=c.rollout_concurrency)
+        return float(summary["mean_reward"])
+
+    def checkpoint(self, iteration: int, record: dict[str, Any], is_best: bool) -> None:
+        """Write the checkpoint of ``iteration`` whole, then switch ``latest`` (and ``best``) to it.
+        Every rank takes part (weights and optimizer state are gathered); rank 0 writes."""
+        import torch
+
+        run_dir = self.run_dir
+        staging = run_dir.staging_dir(iteration) if self.procs.main else Path(".")
+        self.policy.save_checkpoint(staging)
+        optimizer_state = self._optimizer_state()
+        if not self.procs.main:
+            return
+        (staging / STATE).parent.mkdir(parents=True, exist_ok=True)
+        state = {
+            "iteration": iteration,
+            "optimizer": optimizer_state,
+            "scheduler": self.scheduler.state_dict(),
+            "rng": {"python": random.getstate(), "torch": torch.get_rng_state()},
+            "best_val": self.best_val,
+            "record": record,
+            "adapter": self._adapter_state(),
+        }
+        torch.save(state, staging / STATE)
+        (staging / CONFIG).write_text(self.config.to_toml(), encoding="utf-8")
+        run_dir.commit(iteration, staging, best=is_best)
+
+    def _optimizer_state(self) -> dict:
+        return self.policy.optimizer_state_dict(self.optimizer)
+
+    def _adapter_state(self) -> dict | None:
+        if not self.config.lora_rank:
+            return None
+        return {k: v.detach().cpu() for k, v in self.policy.model.state_dict().items() if "lora" in k}
+
+    def _saved_state(self) -> dict | None:
+        import torch
+
+        latest = self.run_dir.latest() if self.run_dir else None
+        if latest is None:
+            return None
+        state = torch.load(latest / STATE, map_location="cpu", weights_only=False)
+        state["checkpoint"] = str(latest)
+        return state
+
+    def _restore(self, state: dict) -> None:
+        import torch
+
+        self.start_iteration = int(state["iteration"])
+        self.best_val = state["best_val"]
+        if state.get("adapter"):
+            self.policy.model.load_state_dict(state["adapter"], strict=False)
+        self.policy.load_optimizer_state_dict(self.optimizer, state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        random.setstate(state["rng"]["python"])
+        torch.set_rng_state(state["rng"]["torch"])
+        if self.procs.main:
+            self.history = self.run_dir.keep_metrics_until(self.start_iteration, state.get("record"))
+            for val_dir in (self.out_dir / "val").glob("iter-*"):  # validations of iterations to be redone
+                if int(val_dir.name.split("-")[1]) > self.start_iteration:
+                    shutil.rmtree(val_dir, ignore_errors=True)
+
+    def _resume_hint(self) -> str:
+        latest = self.run_dir.latest() if self.run_dir else None
+        if latest is None:
+            return "no checkpoint was written yet"
+        return f"the last good checkpoint is {latest} (`clue train --resume --out {self.out_dir}` continues from it)"
+
+    # ------------------------------------------------------------------ the loop
+
+    def run(self) -> dict[str, Any]:
+        c = self.config
+        last: dict[str, Any] = self.history[-1] if self.history else {}
+        for i in range(self.start_iteration, c.iterations):
+            start = time.perf_counter()
+            record = self.iterate(i)
+            done = i + 1
+            is_best = False
+            if self.procs.main and c.val_every and (done % c.val_every == 0 or done == c.iterations):
+                self._show(i, "validation")
+                t = time.perf_counter()
+                record["val_reward"] = self.validate(done)
+                record["validation_s"] = round(time.perf_counter() - t, 4)
+                is_best = self.best_val is None or record["val_reward"] > self.best_val
+                if is_best:
+                    self.best_val = record["val_reward"]
+            is_best = bool(_broadcast(is_best, self.procs))
+            record["seconds"] = round(time.perf_counter() - start, 4)
+            if done % c.save_every == 0 or done == c.iterations:
+                self._show(i, "checkpoint")
+                t = time.perf_counter()
+                self.checkpoint(done, record, is_best)
+                record["checkpoint_s"] = round(time.perf_counter() - t, 4)
+            if self.procs.main:
+                self.run_dir.append_metrics(record)
+                self.history.append(record)
+                self._report(record)
+            last = record
+        if self.procs.main:
+            from trainers.plot import plot_run
+
+            plot_run(self.out_dir)
+        return last
+
+    def cleanup(self) -> None:
+        if self.console is not None and hasattr(self.console, "close"):
+            self.console.close()
+        if self.agent is not None:
+            self.agent.close()
+            self.agent = None
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+        if self.run_dir is not None:
+            self.run_dir.close()
+        if self.procs.world_size > 1:
+            import torch.distributed as dist
+
+            if dist.is_initialized():
+                dist.destroy_process_group()
+
+    # ------------------------------------------------------------------ display
+
+    def _lr_factor(self, step: int) -> float:
+        c = self.config
+        if c.warmup_iterations and step < c.warmup_iterations:
+            return (step + 1) / c.warmup_iterations
+        span = max(1, c.iterations - c.warmup_iterations)
+        progress = min(1.0, max(0, step - c.warmup_iterations) / span)
+        if c.lr_schedule == "linear":
+            return 1.0 - progress
+        if c.lr_schedule == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * progress))
+        return 1.0
+
+    def _show(self, iteration: int, phase: str) -> None:
+        if self.procs.main and self.console is not None:
+            self.console.phase(iteration, phase, self.history)
+
+    def _report(self, record: dict[str, Any]) -> None:
+        if self.console is not None:
+            self.console.iteration_done(record)
+
+
+def run(request: TrainRequest, console=None) -> dict[str, Any]:
+    """Train as ``request`` asks (``clue train``); returns the last iteration's metrics."""
+    config = resolve_config(request)
+    recipe = GRPORecipe(config, request.out_dir, request.resume, console=console or _default_console(config))
+    try:
+        recipe.setup()
+        return recipe.run()
+    finally:
+        recipe.cleanup()
+
+
+def _default_console(config: GRPOConfig):
+    from trainers.display import TrainDisplay
+
+    return TrainDisplay(config.iterations)
+
+
+def metric_names() -> Sequence[str]:
+    """The fields every metrics.jsonl line has (more may follow)."""
+    return (
+        "iteration",
+        "mean_reward",
+        "tokens_trained",
+        "loss",
+        "seconds",
+        "rollout_s",
+        "scoring_s",
+        "packing_s",
+        "training_s",
+        "weight_sync_s",
+    )

@@ -1,0 +1,52 @@
+"""The curves of a training run (``clue plot DIR``, and the end of every run): reward and validation
+reward over iterations, and the mean answer length, as PNGs beside ``metrics.jsonl``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from trainers.run_dir import RunDir, RunDirError
+
+
+def plot_run(out_dir: str | Path) -> list[Path]:
+    """Write ``reward.png`` and ``answer_length.png`` into ``out_dir``; returns the files written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    run = RunDir(out_dir, resume=True, writer=False)
+    metrics = run.read_metrics()
+    if not metrics:
+        raise RunDirError(f"{run.metrics_file}: no iterations recorded yet (is {out_dir} a `clue train --out` folder?)")
+    it = [m["iteration"] for m in metrics]
+    written = []
+
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=120)
+    ax.plot(it, [m["mean_reward"] for m in metrics], label="training reward (mean over samples)", color="tab:blue")
+    val = [(m["iteration"], m["val_reward"]) for m in metrics if m.get("val_reward") is not None]
+    if val:
+        ax.plot(*zip(*val), "o-", label="validation reward (held-out puzzles)", color="tab:orange")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("reward (fraction of questions right)")
+    ax.set_ylim(0, 1)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right")
+    ax.set_title(f"clue train: {Path(out_dir).name}")
+    fig.tight_layout()
+    path = Path(out_dir) / "reward.png"
+    fig.savefig(path)
+    plt.close(fig)
+    written.append(path)
+
+    fig, ax = plt.subplots(figsize=(7, 3), dpi=120)
+    ax.plot(it, [m.get("answer_tokens", 0) for m in metrics], color="tab:green")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("mean answer length (tokens)")
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    path = Path(out_dir) / "answer_length.png"
+    fig.savefig(path)
+    plt.close(fig)
+    written.append(path)
+    return written
