@@ -157,9 +157,14 @@ def _quiet_third_party(verbose: bool) -> None:
         os.environ["CLUE_VERBOSE"] = "1"  # agents that start third-party engines read it (see agents.vllm_agent)
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "INFO")
         return
-    os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
     os.environ.setdefault("TQDM_DISABLE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    import warnings
+
+    for module in ("vllm", "torch", "transformers", "torchtune", "torchao"):
+        warnings.filterwarnings("ignore", category=FutureWarning, module=module)
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=module)
 
 
 # --------------------------------------------------------------------------- commands
@@ -174,6 +179,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     variant, difficulty = _level(args)
     workers = _workers(args)
     seeds = list(range(args.seed, args.seed + args.n))
+    if args.format == "hf":
+        return _generate_hf(args, variant, difficulty, seeds, workers)
     to_stdout = is_stdout(args.out)  # then the bar and the last line go to stderr, out of the data's way
     written = 0
     try:
@@ -191,6 +198,20 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print(f"clue: interrupted: {written} puzzles kept in {partial_path(args.out)}", file=sys.stderr)
         raise
     print(f"wrote {written} puzzles to {args.out}", file=sys.stderr if to_stdout else sys.stdout)
+    return 0
+
+
+def _generate_hf(args: argparse.Namespace, variant, difficulty, seeds: list[int], workers: int) -> int:
+    """`clue generate --format hf`: the puzzles as a Hugging Face dataset folder (``Dataset.save_to_disk``)."""
+    from integrations.hf_datasets import check_save_target, save_generated
+
+    check_save_target(args.out, force=args.force)  # before the bar starts
+    with _progress() as bar:
+        job = bar.add_task(f"generating {variant.name}", total=len(seeds))
+        out = save_generated(
+            variant, difficulty, seeds, args.out, workers, force=args.force, on_row=lambda _row: bar.advance(job)
+        )
+    print(f"wrote {len(seeds)} puzzles to {out} (read it with datasets.load_from_disk)")
     return 0
 
 
@@ -523,7 +544,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_size_flags(p)
     p.add_argument("--n", type=_int_at_least(1, "--n"), default=10, help="number of puzzles (default 10)")
     p.add_argument("--seed", type=seed, default=0, help="seed of the first puzzle; the others follow (default 0)")
-    p.add_argument("--out", required=True, help="output .jsonl file")
+    p.add_argument("--out", required=True, help="output .jsonl file (a folder with --format hf)")
+    p.add_argument(
+        "--format",
+        choices=("jsonl", "hf"),
+        default="jsonl",
+        help="jsonl: one JSON record per line (default); hf: a Hugging Face dataset folder "
+        "(datasets.load_from_disk reads it; needs the hf extra)",
+    )
     _add_workers_flags(p, "generating puzzles")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     p.set_defaults(func=cmd_generate)

@@ -51,32 +51,45 @@ def _task(record: object, where: str, fallback_id: str) -> Task:
     )
 
 
+def _json(text: str, where: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise DatasetError(f"{where}: not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})") from None
+    except RecursionError:
+        raise DatasetError(f"{where}: not a puzzle file: its JSON is nested too deeply") from None
+
+
 def load_tasks(path: str | Path) -> list[Task]:
-    """Every puzzle in a ``.json`` list (the original benchmark's format) or a ``.jsonl`` file."""
+    """Every puzzle in a ``.json`` file (a list of puzzles, the original benchmark's format, or a single
+    puzzle object, pretty-printed or not) or a ``.jsonl`` file (one puzzle per line); a file with
+    another name is read as whichever of the two its text is."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DatasetError(f"{path}: no such puzzle file") from None
+    except IsADirectoryError:
+        raise DatasetError(f"{path}: is a folder, not a puzzle file") from None
     except (OSError, UnicodeDecodeError) as err:
         raise DatasetError(f"{path}: cannot read: {err}") from None
     stem = path.stem
     stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            records = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise DatasetError(f"{path}: not valid JSON: {err}") from None
+    lines = [line for line in text.splitlines() if line.strip()]
+    # A list, or one (pretty-printed) object; JSONL when its first line is a whole object, and always for .jsonl.
+    whole = path.suffix != ".jsonl" and (
+        stripped.startswith("[") or (stripped.startswith("{") and not _one_object_per_line(lines))
+    )
+    if whole:
+        data = _json(text, str(path))
+        records = data if isinstance(data, list) else [data]
         tasks = [_task(r, f"{path}: puzzle {i}", f"{stem}/{i}") for i, r in enumerate(records)]
     else:
         tasks = []
         for n, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DatasetError(f"{path}:{n}: not valid JSON: {err.msg}") from None
+            record = _json(line, f"{path}:{n}")
             tasks.append(_task(record, f"{path}:{n}", f"{stem}/{len(tasks)}"))
     if not tasks:
         raise DatasetError(f"{path}: the file holds no puzzles")
@@ -85,6 +98,17 @@ def load_tasks(path: str | Path) -> list[Task]:
         dup = next(i for i in ids if ids.count(i) > 1)
         raise DatasetError(f"{path}: puzzle id {dup!r} appears more than once")
     return tasks
+
+
+def _one_object_per_line(lines: list[str]) -> bool:
+    """Whether a file that starts with "{" is JSONL (its first line a whole object) rather than one
+    pretty-printed object."""
+    if not lines:
+        return False
+    try:
+        return isinstance(json.loads(lines[0]), dict)
+    except (json.JSONDecodeError, RecursionError):
+        return False
 
 
 def task_from_record(record: dict, where: str = "record") -> Task:

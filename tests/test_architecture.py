@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-ORDER = ("plugins", "clue_env", "testing", "agents", "evaluation", "trainers", "cli")
+ORDER = ("plugins", "clue_env", "integrations", "testing", "agents", "evaluation", "trainers", "cli")
 
 
 def _sources():

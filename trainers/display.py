@@ -55,11 +55,11 @@ class TrainDisplay:
         self._fields(record)
         val = f" val {record['val_reward']:.3f}" if record.get("val_reward") is not None else ""
         self._progress.console.print(
-            f"iteration {record['iteration']}: reward {record['mean_reward']:.3f}{val}, loss {record['loss']:+.4f}, "
-            f"{record['tokens_trained']} tokens trained, {record['seconds']:.1f} s "
-            f"(rollout {record['rollout_s']:.1f}, training {record['training_s']:.1f}, "
-            f"sync {record['weight_sync_s']:.2f})",
+            f"iteration {record['iteration']}: reward {record['mean_reward']:.3f}{val} loss {record['loss']:+.4f} "
+            f"{record['tokens_trained']} tok {record['seconds']:.1f}s (rollout {record['rollout_s']:.1f}s, "
+            f"train {record['training_s']:.1f}s, sync {record['weight_sync_s']:.2f}s)",
             highlight=False,
+            soft_wrap=True,
         )
 
     def close(self) -> None:

@@ -43,6 +43,7 @@ from trainers.presets import get_train_preset
 from trainers.run_dir import CONFIG, STATE, RunDir
 from trainers.samples import samples_from_completions
 from trainers.spec import TrainRequest
+from trainers.weight_sync import WeightSync
 
 #: Settings a resumed run may change; anything else must match the run's config.toml.
 RESUMABLE_CHANGES = ("iterations", "val_every", "save_every", "rollout_concurrency")
@@ -160,6 +161,7 @@ class GRPORecipe:
         self.run_dir: RunDir | None = None
         self.agent = None
         self.pool = None
+        self.sync: WeightSync | None = None
         self.start_iteration = 0
         self.best_val: float | None = None
         self.history: list[dict[str, Any]] = []
@@ -179,6 +181,9 @@ class GRPORecipe:
         self.base_dir = self._base_weights()  # resolve the weights before anything heavy starts
         state = self._saved_state() if self.resume else None
         start_dir = Path(state["checkpoint"]) if state else self.base_dir
+        if self.procs.main:  # first: an engine in this process seeds the global generators itself
+            self.agent = self._start_engine(start_dir)
+            self.sync = WeightSync(self.agent, sleep_level=1 if self.device.type == "cuda" else None)
         random.seed(c.seed)
         torch.manual_seed(c.seed)
 
@@ -202,12 +207,10 @@ class GRPORecipe:
             betas=(c.adam_beta1, c.adam_beta2),
             weight_decay=c.weight_decay,
         )
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
         if state is not None:
             self._restore(state)
         if self.procs.main:
             self.run_dir.write_config(c.to_toml())
-            self.agent = self._start_engine(start_dir)
             self._start_puzzles()
             self.val_tasks = self._validation_tasks()
 
@@ -269,8 +272,10 @@ class GRPORecipe:
         # The loss divides logits by the temperature: the engine reports the same (tempered) logprobs.
         extra.setdefault("logprobs_mode", "processed_logprobs")
         extra.setdefault("max_model_len", str(c.row_len))
-        if self.device.type == "cpu":
+        if self.device.type == "cpu" and self.procs.world_size == 1:
             extra.setdefault("in_process", "1")  # weights move through memory, not through a file
+        if self.device.type == "cuda":
+            extra.setdefault("sleep_mode", "1")  # the engine frees its GPU memory while the trainer steps
         agent = VllmAgent(AgentConfig(model=str(weights_dir), seed=c.seed), model_path=weights_dir, extra=extra)
         agent.start()
         return agent
@@ -350,11 +355,12 @@ class GRPORecipe:
         steps = self._pack_steps(list(adv.scored))
         phase("packing")
         self._show(iteration, "training")
-        metrics = self._train(steps)
+        if self.procs.main:
+            self.sync.release()
+        metrics = self._train(steps, iteration)
         phase("training")
-        self.scheduler.step()
         self._show(iteration, "weight sync")
-        self._sync_weights()
+        self._sync_weights(iteration)
         phase("weight_sync")
         record = {
             "iteration": iteration + 1,
@@ -367,11 +373,11 @@ class GRPORecipe:
             "too_long": sum(len(s.too_long) for s in steps),
             "answer_tokens": payload["answer_tokens"],
             "failed_samples": payload["failed"],
-            "lr": self.scheduler.get_last_lr()[0],
+            "lr": self.optimizer.param_groups[0]["lr"],
             **seconds,
         }
-        if self.procs.main and hasattr(self.agent, "stats"):
-            record["preemptions"] = self.agent.stats().get("preemptions")
+        if self.procs.main:
+            record["preemptions"] = self.agent.stats().preemptions
         return record
 
     def _rollouts(self, tasks: list, iteration: int) -> list[list]:
@@ -432,7 +438,7 @@ class GRPORecipe:
             shares[k % steps].extend(members)
         return [pack(share, c.row_len) for share in shares if share]
 
-    def _train(self, steps: list[PackedBatch]) -> dict[str, Any]:
+    def _train(self, steps: list[PackedBatch], iteration: int) -> dict[str, Any]:
         import torch
 
         from trainers.loss import LossMetrics, batch_logprobs, grpo_loss
@@ -441,6 +447,8 @@ class GRPORecipe:
         c = self.config
         total = LossMetrics()
         grad_norms = []
+        for group in self.optimizer.param_groups:  # the schedule is a function of the iteration: nothing to save
+            group["lr"] = c.learning_rate * self._lr_factor(iteration)
         self.policy.model.train()
         for batch in steps:
             normalizer = batch.normalizer(c.loss_normalization)
@@ -484,12 +492,12 @@ class GRPORecipe:
             "tokens_trained": int(total.tokens),
         }
 
-    def _sync_weights(self) -> None:
+    def _sync_weights(self, iteration: int) -> None:
         weights = self.policy.hf_state_dict()  # every rank gathers; rank 0 gets the tensors
         if self.procs.main:
             try:
-                self.agent.update_weights(weights.items())
-            except RuntimeError as err:
+                self.sync.push(weights.items(), step=iteration)
+            except (ValueError, RuntimeError) as err:
                 raise TrainError(f"moving the new weights into vLLM failed: {err}; {self._resume_hint()}") from None
 
     # ------------------------------------------------------------------ validation and checkpoints
@@ -521,7 +529,6 @@ class GRPORecipe:
         state = {
             "iteration": iteration,
             "optimizer": optimizer_state,
-            "scheduler": self.scheduler.state_dict(),
             "rng": {"python": random.getstate(), "torch": torch.get_rng_state()},
             "best_val": self.best_val,
             "record": record,
@@ -557,7 +564,6 @@ class GRPORecipe:
         if state.get("adapter"):
             self.policy.model.load_state_dict(state["adapter"], strict=False)
         self.policy.load_optimizer_state_dict(self.optimizer, state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
         random.setstate(state["rng"]["python"])
         torch.set_rng_state(state["rng"]["torch"])
         if self.procs.main:

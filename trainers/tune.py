@@ -106,6 +106,27 @@ def build_model(config: dict[str, Any], max_seq_len: int, lora: LoraSettings | N
     )
 
 
+def only_adapters_trainable(model: torch.nn.Module) -> None:
+    """Freeze everything but the LoRA adapters."""
+    from torchtune.modules.peft import get_adapter_params, set_trainable_params
+
+    set_trainable_params(model, get_adapter_params(model))
+
+
+def init_random_weights(model: torch.nn.Module, std: float = 0.02) -> None:
+    """Random weights as Hugging Face initialises Qwen2 (normal with std ``initializer_range``, norms 1,
+    biases 0); LoRA adapters keep torchtune's init (A random, B zero). torchtune's own init draws the
+    embedding table from N(0, 1), which a tied LM head turns into logits of std ~11."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_" in name:
+                continue
+            if p.dim() == 1:
+                p.fill_(0.0 if name.endswith(".bias") else 1.0)
+            else:
+                p.normal_(0.0, std)
+
+
 class Policy:
     """The model being trained, on one rank (FSDP2-sharded when ``world_size > 1``)."""
 
@@ -217,15 +238,15 @@ class Policy:
 
 @contextlib.contextmanager
 def _quiet_torchtune() -> Iterator[None]:
+    """torchtune's checkpointer logs every load and save at INFO on loggers of its own: hold INFO back."""
     import logging
 
-    logger = logging.getLogger("torchtune")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
+    previous = logging.root.manager.disable
+    logging.disable(logging.INFO)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        logging.disable(previous)
 
 
 def load_policy(
@@ -268,9 +289,7 @@ def load_policy(
     with training.set_default_dtype(dtype), torch.device("meta"):
         model = build_model(config, max_seq_len, lora)
     if lora is not None:
-        from torchtune.modules.peft import get_adapter_params, set_trainable_params
-
-        set_trainable_params(model, get_adapter_params(model))
+        only_adapters_trainable(model)
     if activation_checkpointing:
         training.set_activation_checkpointing(model, auto_wrap_policy={TransformerSelfAttentionLayer})
     if world_size > 1:
@@ -297,3 +316,29 @@ def load_policy(
         )
     training.validate_no_params_on_meta_device(model)
     return Policy(model, model_dir, config, lora, device, dtype, rank, world_size, offload_activations)
+
+
+def random_policy(
+    config: dict[str, Any],
+    *,
+    max_seq_len: int,
+    device: torch.device,
+    dtype: torch.dtype,
+    lora: LoraSettings | None = None,
+    activation_checkpointing: bool = True,
+    seed: int = 0,
+) -> Policy:
+    """A policy shaped like the HF ``config`` with random weights (:func:`init_random_weights`), set up
+    as :func:`load_policy` does (one process): for benchmarks of a model size whose weights are not here."""
+    from torchtune import training
+    from torchtune.modules import TransformerSelfAttentionLayer
+
+    torch.manual_seed(seed)
+    with training.set_default_dtype(dtype), device:
+        model = build_model(config, max_seq_len, lora)
+    init_random_weights(model, float(config.get("initializer_range", 0.02)))
+    if lora is not None:
+        only_adapters_trainable(model)
+    if activation_checkpointing:
+        training.set_activation_checkpointing(model, auto_wrap_policy={TransformerSelfAttentionLayer})
+    return Policy(model, Path("random-weights"), config, lora, device, dtype, 0, 1, False)

@@ -214,6 +214,7 @@ def test_ctrl_c_and_eof_leave_cleanly(puzzle, exc, reason):
     assert "unsolved" in out
 
 
+@pytest.mark.slow
 def test_ctrl_c_works_after_a_puzzle_was_generated():
     """OR-Tools leaves SIGINT at the OS default after a solve (the process would die
     silently); the game restores Python's handler, so a real SIGINT raises
@@ -405,6 +406,7 @@ def tmux(request):
         session.kill()
 
 
+@pytest.mark.slow
 def test_terminal_game_to_full_marks(tmux, capsys):
     p = generate_puzzle(TINY, None, 3)
     tmux.start(GAME)
@@ -435,6 +437,7 @@ def test_terminal_game_to_full_marks(tmux, capsys):
             print("\n--- start ---\n" + start + "\n--- after answering ---\n" + after)
 
 
+@pytest.mark.slow
 def test_terminal_ctrl_c_exits_cleanly_and_leaves_a_sane_terminal(tmux):
     tmux.start("exec env PS1='$ ' bash --norc --noprofile")
     tmux.wait_for(r"^\$ *$")

@@ -58,3 +58,18 @@ def test_bad_files_have_clear_errors(tmp_path, content, message):
 def test_missing_file(tmp_path):
     with pytest.raises(DatasetError, match="no such puzzle file"):
         load_tasks(tmp_path / "nope.json")
+
+
+def test_deep_json_and_a_single_pretty_printed_puzzle(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(DatasetError, match="nested too deeply"):
+        load_tasks(deep)
+    deep_lines = tmp_path / "deep.jsonl"
+    deep_lines.write_text('{"a":' * 50_000 + "1" + "}" * 50_000 + "\n")
+    with pytest.raises(DatasetError, match=r"deep.jsonl:1: not a puzzle file"):
+        load_tasks(deep_lines)
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps({"prompt": "x", "solution": {"A": "b"}}, indent=2))
+    (task,) = load_tasks(one)
+    assert task.prompt == "x" and task.solution == {"A": "b"}
