@@ -318,6 +318,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         difficulty=None if args.dataset else _difficulty(args),
         n=args.n,
         seed=args.seed,
+        game=args.game,
     )
     sampling = SamplingConfig(
         temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=args.seed
@@ -325,6 +326,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     meta = {
         "agent": args.agent,
         "model": args.model,
+        "game": args.game,
         "samples": args.samples,
         "temperature": args.temperature,
         "top_p": args.top_p,
@@ -382,8 +384,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     finally:
         agent.close()
         folder.close()
+    questions = f", {summary['mean_questions']:.2f} questions" if "mean_questions" in summary else ""
     print(
-        f"{summary['n']} episodes: mean_reward {summary['mean_reward']:.4f} ± {summary['stderr']:.4f}, "
+        f"{summary['n']} episodes: mean_reward {summary['mean_reward']:.4f} ± {summary['stderr']:.4f}{questions}, "
         f"{summary['errors']} errors, {summary['prompt_tokens'] + summary['completion_tokens']} tokens, "
         f"${summary['cost_usd']:.4f}; wrote {Path(args.out) / 'summary.json'}"
     )
@@ -407,11 +410,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    from agents.human import play_puzzle
+    from agents.human import play_investigation, play_puzzle
     from clue_env.generate import generate_puzzle
+    from clue_env.investigation import generate_case
 
     variant, difficulty = _level(args)
-    result = play_puzzle(generate_puzzle(variant, difficulty, args.seed))
+    if args.game == "investigation":
+        result = play_investigation(generate_case(variant, difficulty, args.seed))
+    else:
+        result = play_puzzle(generate_puzzle(variant, difficulty, args.seed))
     return 130 if result.reason == "interrupted" else 0
 
 
@@ -571,6 +578,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("play", help="play a puzzle yourself in the terminal", parents=[common])
     _add_size_flags(p)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--game",
+        choices=("puzzle", "investigation"),
+        default="puzzle",
+        help="puzzle: read the clues and answer (default); investigation: ask the witness questions, then accuse",
+    )
     p.set_defaults(func=cmd_play)
 
     p = sub.add_parser(
@@ -582,6 +595,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", help="OpenAI-compatible server URL, e.g. http://127.0.0.1:8000/v1")
     p.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
     p.add_argument("--dataset", help="evaluate on a puzzle file (.json or .jsonl) instead of generated puzzles")
+    p.add_argument(
+        "--game",
+        choices=("puzzle", "investigation"),
+        default="puzzle",
+        help="puzzle: one prompt, one answer (default); investigation: ask questions, then accuse",
+    )
     p.add_argument("--n", type=_int_at_least(1, "--n"), help="number of puzzles (default 10; all of --dataset)")
     p.add_argument("--seed", type=seed, default=0, help="first puzzle seed, and the sampling seed")
     p.add_argument("--samples", type=_int_at_least(1, "--samples"), default=1, help="samples per puzzle")

@@ -3,7 +3,8 @@
 Hosted providers (OpenAI, DeepSeek, OpenRouter, Gemini's and Anthropic's OpenAI-compatible
 endpoints, ...) and local servers (``vllm serve``, llama.cpp, SGLang) alike: each prompt is
 sent as ``POST {base_url}/chat/completions`` with ``messages=[{"role": "user", "content":
-prompt}]``, the model, temperature, top_p, max_tokens, ``n`` and (when given) seed.
+prompt}]`` (a conversation: its messages, role and content only), the model, temperature,
+top_p, max_tokens, ``n`` and (when given) seed.
 
 Behaviour:
 
@@ -77,7 +78,7 @@ from typing import Any, Self
 from urllib.parse import SplitResult, urlsplit
 
 from .api_key import ApiKeyError, Redactor, check_api_key, env_redactor
-from .base import Completion, SamplingConfig
+from .base import Completion, Prompt, SamplingConfig, plain_messages
 from .chat_response import ChatReply, decode_reply, error_reason, reply_completions
 from .config import AgentConfig, AgentSettingError, Settings
 from .prices import PRICES_AS_OF, PRICES_PER_MTOK, is_reasoning_model, known_price
@@ -263,7 +264,7 @@ class ApiAgent:
         return [[_scrubbed(c, redact) for c in cs] for cs in out]
 
     # -- the Agent interface ---------------------------------------------------------------
-    async def agenerate(self, prompts: Sequence[str], sampling: SamplingConfig) -> list[list[Completion]]:
+    async def agenerate(self, prompts: Sequence[Prompt], sampling: SamplingConfig) -> list[list[Completion]]:
         """``sampling.n`` completions per prompt, in prompt order; failures as ``error`` completions."""
         prompts = list(prompts)
         if not prompts:
@@ -339,13 +340,13 @@ class ApiAgent:
         await self._transport.aclose()
 
     # -- requests (on the agent's loop) ----------------------------------------------------------
-    async def _run(self, prompts: list[str], sampling: SamplingConfig) -> list[list[Completion]]:
+    async def _run(self, prompts: list[Prompt], sampling: SamplingConfig) -> list[list[Completion]]:
         before = os.environ.get(self.api_key_env) if self.api_key_env else None
         out = list(await asyncio.gather(*(self._prompt(p, sampling) for p in prompts)))
         after = os.environ.get(self.api_key_env) if self.api_key_env else None
         return self._released(out, Redactor((before, after)))
 
-    async def _prompt(self, prompt: str, sampling: SamplingConfig) -> list[Completion]:
+    async def _prompt(self, prompt: Prompt, sampling: SamplingConfig) -> list[Completion]:
         n = sampling.n
         try:
             if n == 1 or not self._n_in_one_request:
@@ -378,7 +379,7 @@ class ApiAgent:
             log.error("api agent: unexpected error\n%s", redact("".join(traceback.format_exception(e))))
             return [Completion("", error=f"internal error: {type(e).__name__}: {e}") for _ in range(n)]
 
-    async def _separately(self, prompt: str, sampling: SamplingConfig, k: int, offset: int) -> list[Completion]:
+    async def _separately(self, prompt: Prompt, sampling: SamplingConfig, k: int, offset: int) -> list[Completion]:
         """``k`` requests of one completion each; seeds seed+offset, seed+offset+1, ..."""
         if k <= 0:
             return []
@@ -392,8 +393,8 @@ class ApiAgent:
 
         return list(await asyncio.gather(*(one(i) for i in range(k))))
 
-    def _payload(self, prompt: str, sampling: SamplingConfig, n: int, seed: int | None) -> dict[str, Any]:
-        body: dict[str, Any] = {"model": self.model, "messages": [{"role": "user", "content": prompt}]}
+    def _payload(self, prompt: Prompt, sampling: SamplingConfig, n: int, seed: int | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": self.model, "messages": plain_messages(prompt)}
         if "temperature" not in self._omit:
             body["temperature"] = sampling.temperature
         if "top_p" not in self._omit:
@@ -405,7 +406,7 @@ class ApiAgent:
             body["seed"] = seed
         return body
 
-    async def _request(self, prompt: str, sampling: SamplingConfig, n: int, seed: int | None) -> Outcome:
+    async def _request(self, prompt: Prompt, sampling: SamplingConfig, n: int, seed: int | None) -> Outcome:
         """One logical request with its retries; the key is read (and checked) here, for this request only."""
         raw = os.environ.get(self.api_key_env) if self.api_key_env else None
         try:

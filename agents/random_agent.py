@@ -7,6 +7,9 @@ clues cannot be read still gets answers), on this project's prompts and the orig
 benchmark's alike. Its picks are drawn
 from one ``random.Random(AgentConfig.seed)``: the same seed and the same calls give the
 same answers. A prompt whose options cannot be read gets a completion with ``error`` set.
+
+In a conversation (the investigation game) it reads the options from the first user message,
+the case, and accuses at once with random answers: the chance baseline of that game too.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Sequence
 
 from clue_env.prompt_parse import options_from_prompt
 
-from .base import Completion, SamplingConfig
+from .base import Completion, Prompt, SamplingConfig, messages_of
 from .config import AgentConfig
 
 __all__ = ["RandomAgent", "create_random"]
@@ -30,9 +33,11 @@ class RandomAgent:
         self.seed = seed
         self._rng = random.Random(seed)
 
-    def answer(self, prompt: str) -> Completion:
-        """One random reply to ``prompt``. Never raises."""
+    def answer(self, prompt: Prompt) -> Completion:
+        """One random reply to ``prompt`` (a text, or a conversation: its first user message). Never raises."""
         try:
+            if not isinstance(prompt, str):
+                prompt = next(m["content"] for m in messages_of(prompt) if m["role"] == "user")
             options = options_from_prompt(prompt) if isinstance(prompt, str) else None
         except Exception as err:  # noqa: BLE001 -- an agent reports failures, it does not raise
             return Completion("", error=f"random: cannot read the prompt: {type(err).__name__}: {err}")
@@ -41,7 +46,7 @@ class RandomAgent:
         text = "\n".join(f"{label}. {self._rng.choice(opts)}" for label, opts in options.items())
         return Completion(text, prompt_tokens=0, completion_tokens=0, finish_reason="stop")
 
-    async def agenerate(self, prompts: Sequence[str], sampling: SamplingConfig) -> list[list[Completion]]:
+    async def agenerate(self, prompts: Sequence[Prompt], sampling: SamplingConfig) -> list[list[Completion]]:
         """``sampling.n`` independent random replies per prompt."""
         return [[self.answer(p) for _ in range(sampling.n)] for p in prompts]
 

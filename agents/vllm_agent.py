@@ -137,7 +137,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .base import Completion, SamplingConfig
+from .base import Completion, Prompt, SamplingConfig, messages_of
 from .config import AgentConfig, Settings
 from .weights import resolve_model
 
@@ -841,14 +841,37 @@ class VllmAgent:
     # -- prompts ------------------------------------------------------------------------------
 
     @staticmethod
-    def render(tokenizer, prompt: str) -> list[int]:
-        """The prompt as the model sees it: one user message through the chat template."""
-        if getattr(tokenizer, "chat_template", None):
-            text = tokenizer.apply_chat_template(
-                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
-            )
-            return list(tokenizer.encode(text, add_special_tokens=False))
-        return list(tokenizer.encode(prompt))
+    def render(tokenizer, prompt: Prompt) -> list[int]:
+        """The prompt as the model sees it: its messages through the chat template (a text is one
+        user message; a model without a template gets the bare text of the messages).
+
+        In a conversation whose last assistant message carries the :class:`Completion` that
+        produced it (with token ids), the ids are that turn's prompt ids + its sampled ids + the
+        template's text for the messages after it, so every earlier turn stays exactly as it was
+        sampled (a trainer can then train on each turn). Where the template does not extend the
+        earlier turn's text (it rewrites history), the whole conversation is rendered afresh."""
+        messages = messages_of(prompt)
+        plain = [{"role": m["role"], "content": m["content"]} for m in messages]
+        if not getattr(tokenizer, "chat_template", None):
+            return list(tokenizer.encode("\n\n".join(m["content"] for m in plain)))
+
+        def template(msgs: list[dict[str, str]], generation_prompt: bool) -> str:
+            return tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=generation_prompt)
+
+        full = template(plain, True)
+        last = max((k for k, m in enumerate(messages) if m.get("completion") is not None), default=None)
+        if last is not None:
+            done: Completion = messages[last]["completion"]
+            if done.prompt_token_ids is not None and done.token_ids is not None:
+                before = template(plain[:last], True) + plain[last]["content"]
+                if full.startswith(before):
+                    tail = full[len(before) :]
+                    eos = getattr(tokenizer, "eos_token", None)
+                    ended = bool(done.token_ids) and done.token_ids[-1] == getattr(tokenizer, "eos_token_id", None)
+                    if ended and eos and tail.startswith(eos):
+                        tail = tail[len(eos) :]  # the sampled ids already hold the end-of-turn token
+                    return [*done.prompt_token_ids, *done.token_ids, *tokenizer.encode(tail, add_special_tokens=False)]
+        return list(tokenizer.encode(full, add_special_tokens=False))
 
     def _params(self, sampling: SamplingConfig, index: int, prompt_len: int, max_len: int):
         from vllm import SamplingParams
@@ -871,7 +894,7 @@ class VllmAgent:
 
     # -- the Agent interface ------------------------------------------------------------------
 
-    async def agenerate(self, prompts: Sequence[str], sampling: SamplingConfig) -> list[list[Completion]]:
+    async def agenerate(self, prompts: Sequence[Prompt], sampling: SamplingConfig) -> list[list[Completion]]:
         prompts = list(prompts)
         if not prompts:
             return []

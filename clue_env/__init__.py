@@ -14,6 +14,7 @@ from .dataset import DatasetError, load_tasks
 from .env import TemporalClueEnv
 from .generate import generate_puzzle
 from .grading import Grade, Grader, grade
+from .investigation import InvestigationCase, TemporalClueInvestigationEnv, generate_case
 from .layout import Layout
 from .night import Night
 from .prompt_parse import options_from_prompt
@@ -23,9 +24,12 @@ from .theme import CLASSIC, Room, Theme
 from .variant import VARIANTS, Variant, get_variant, variants
 
 ENV_ID = "TemporalClue-v0"
+INVESTIGATION_ENV_ID = "TemporalClueInvestigation-v0"
 
 if ENV_ID not in registry:
     register(id=ENV_ID, entry_point="clue_env.env:TemporalClueEnv")
+if INVESTIGATION_ENV_ID not in registry:
+    register(id=INVESTIGATION_ENV_ID, entry_point="clue_env.investigation.env:TemporalClueInvestigationEnv")
 
 __all__ = [
     "CLASSIC",
@@ -37,6 +41,8 @@ __all__ = [
     "Difficulty",
     "Grade",
     "Grader",
+    "INVESTIGATION_ENV_ID",
+    "InvestigationCase",
     "Layout",
     "Levels",
     "Night",
@@ -45,10 +51,12 @@ __all__ = [
     "Sizes",
     "Task",
     "TemporalClueEnv",
+    "TemporalClueInvestigationEnv",
     "Theme",
     "VARIANTS",
     "Variant",
     "clue_text",
+    "generate_case",
     "generate_puzzle",
     "get_variant",
     "grade",

@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from agents.base import Completion
-from clue_env.grading import Grade
 from clue_env.puzzle import Task
+
+from .play import Played
 
 
 class EpisodeError(ValueError):
@@ -29,6 +30,9 @@ class Episode:
         error: why the request finally failed, or None.
         agent / model: who played; seconds: how long the request took.
         finish_reason: why sampling stopped ("stop", "length", ...), where the agent says.
+        questions: questions asked (an investigation), else None.
+        turns: the whole conversation of an investigation (role/content messages, the
+            environment's replies included), else None; ``text`` is then the last reply.
     """
 
     episode: str
@@ -47,37 +51,36 @@ class Episode:
     model: str | None = None
     seconds: float = 0.0
     finish_reason: str | None = None
+    questions: int | None = None
+    turns: list[dict[str, str]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(
-        cls,
-        task: Task,
-        sample: int,
-        completion: Completion,
-        grade: Grade,
-        agent: str,
-        model: str | None,
-        seconds: float,
+        cls, item: Task | Any, sample: int, played: Played, agent: str, model: str | None, seconds: float
     ) -> Episode:
-        """The record of ``completion`` as an answer to ``task``, graded by ``grade``."""
+        """The record of ``played``, an episode of ``item`` (a puzzle or an investigation case)."""
+        last = played.completions[-1] if played.completions else Completion(text="")
+        multi = played.questions is not None
         return cls(
-            episode=f"{task.id}#{sample}",
-            puzzle_id=task.id,
+            episode=f"{item.id}#{sample}",
+            puzzle_id=item.id,
             sample=sample,
-            reward=0.0 if completion.error else float(grade.reward),
-            correct=dict(grade.correct),
-            answers=dict(grade.answers),
-            solution=dict(task.solution),
-            text=completion.text,
-            prompt_tokens=completion.prompt_tokens,
-            completion_tokens=completion.completion_tokens,
-            cost_usd=completion.cost_usd,
-            error=completion.error,
+            reward=played.reward,
+            correct=dict(played.grade.correct),
+            answers=dict(played.grade.answers),
+            solution=dict(item.solution),
+            text=last.text,
+            prompt_tokens=sum(c.prompt_tokens for c in played.completions),
+            completion_tokens=sum(c.completion_tokens for c in played.completions),
+            cost_usd=sum(c.cost_usd for c in played.completions),
+            error=played.error,
             agent=agent,
             model=model,
             seconds=round(seconds, 3),
-            finish_reason=completion.finish_reason,
+            finish_reason=last.finish_reason,
+            questions=played.questions if multi else None,
+            turns=played.transcript if multi else None,
         )
 
     @property
@@ -86,8 +89,9 @@ class Episode:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        if not data["extra"]:
-            del data["extra"]
+        for name in ("extra", "questions", "turns"):  # only where they say something
+            if not data[name] and data[name] != 0:
+                del data[name]
         return data
 
     @classmethod

@@ -27,17 +27,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from agents.base import Agent, Completion, SamplingConfig
+from agents.base import Agent, SamplingConfig
 from clue_env.grading import Grader
 from clue_env.outputs import check_output_dir, lock, write_text_atomic
 from clue_env.puzzle import Task
 
 from .episode import Episode, EpisodeError
+from .play import Item, play
 
 RESULTS = "results.jsonl"
 SUMMARY = "summary.json"
 RUN = "run.json"
-IDENTITY_KEYS = ("agent", "model", "dataset", "variant", "difficulty", "temperature", "top_p", "max_tokens")
+IDENTITY_KEYS = ("agent", "model", "game", "dataset", "variant", "difficulty", "temperature", "top_p", "max_tokens")
 """The settings that make two runs the same run: ``resume`` refuses a folder that differs in any."""
 
 
@@ -58,6 +59,8 @@ class Tally:
     cost_usd: float = 0.0
     errors: int = 0
     solved: int = 0
+    questions: int = 0
+    investigations: int = 0
     puzzles: set[str] = field(default_factory=set)
 
     def add(self, episode: Episode) -> None:
@@ -70,6 +73,9 @@ class Tally:
         self.cost_usd += float(episode.cost_usd)
         self.errors += 1 if episode.error else 0
         self.solved += 1 if episode.solved else 0
+        if episode.questions is not None:
+            self.questions += episode.questions
+            self.investigations += 1
         self.puzzles.add(episode.puzzle_id)
 
     @property
@@ -120,6 +126,7 @@ def summarize(episodes: Sequence[Episode], meta: dict[str, Any]) -> dict[str, An
     for e in episodes:
         tally.add(e)
     n_puzzles = max(1, len(tally.puzzles))
+    extra = {"mean_questions": tally.questions / tally.investigations} if tally.investigations else {}
     return {
         **meta,
         "n": tally.done,
@@ -133,6 +140,7 @@ def summarize(episodes: Sequence[Episode], meta: dict[str, Any]) -> dict[str, An
         "tokens_per_puzzle": (tally.prompt_tokens + tally.completion_tokens) / n_puzzles,
         "cost_usd": tally.cost_usd,
         "cost_per_puzzle_usd": tally.cost_usd / n_puzzles,
+        **extra,
     }
 
 
@@ -174,7 +182,7 @@ def check_out_dir(out_dir: str | Path, resume: bool, meta: dict[str, Any] | None
 
 async def _run(
     agent: Agent,
-    jobs: list[tuple[Task, int]],
+    jobs: list[tuple[Item, int]],
     sampling: SamplingConfig,
     concurrency: int,
     write: Callable[[Episode], None],
@@ -183,21 +191,16 @@ async def _run(
     graders: dict[str, Grader] = {}
     gate = asyncio.Semaphore(concurrency)
 
-    async def one(task: Task, sample: int) -> None:
-        # One request per sample, each with its own seed, so an episode can be re-run alone.
+    async def one(item: Item, sample: int) -> None:
+        # Each sample its own seed, so an episode can be re-run alone.
         seed = None if sampling.seed is None else sampling.seed + sample
-        per_sample = replace(sampling, n=1, seed=seed)
         async with gate:
             start = time.perf_counter()
-            try:
-                completion = (await agent.agenerate([task.prompt], per_sample))[0][0]
-            except Exception as err:  # an agent bug must not lose the episode
-                completion = Completion(text="", error=f"{type(err).__name__}: {err}")
-            grader = graders.get(task.id)
-            if grader is None:
-                grader = graders[task.id] = Grader(task.solution, task.options)
-            grade = grader(completion.text)
-            write(Episode.of(task, sample, completion, grade, agent.name, model, time.perf_counter() - start))
+            grader = graders.get(item.id)
+            if grader is None and isinstance(item, Task):
+                grader = graders[item.id] = Grader(item.solution, item.options)
+            played = await play(agent, item, replace(sampling, seed=seed), grader)
+            write(Episode.of(item, sample, played, agent.name, model, time.perf_counter() - start))
 
     await asyncio.gather(*(one(t, s) for t, s in jobs))
 
@@ -263,7 +266,7 @@ def sampling_meta(sampling: SamplingConfig, meta: dict[str, Any] | None = None) 
 
 def evaluate(
     agent: Agent,
-    tasks: Sequence[Task],
+    tasks: Sequence[Item],
     out: str | Path | RunFolder,
     sampling: SamplingConfig,
     samples: int = 1,

@@ -36,12 +36,16 @@ class TrainDisplay:
 
     def phase(self, iteration: int, phase: str, history: list[dict[str, Any]]) -> None:
         if self._progress is None:
-            self._start(iteration)
+            self._start(max(0, iteration))
             for record in history:
                 self._fields(record)
-        self._progress.update(self._task, description=f"iteration {iteration + 1}: {phase}")
+        where = "start" if iteration < 0 else f"iteration {iteration + 1}"
+        self._progress.update(self._task, description=f"{where}: {phase}")
 
     def _fields(self, record: dict[str, Any]) -> None:
+        if record.get("mean_reward") is None:  # iteration 0: the starting model's validation only
+            self._progress.update(self._task, val=f"{record['val_reward']:.3f}")
+            return
         tps = record.get("tokens_trained", 0) / record["training_s"] if record.get("training_s") else 0.0
         val = record.get("val_reward")
         changes = {"reward": f"{record['mean_reward']:.3f}", "tps": f"{tps:,.0f}"}
@@ -51,8 +55,11 @@ class TrainDisplay:
 
     def iteration_done(self, record: dict[str, Any]) -> None:
         if self._progress is None:
-            self._start(record["iteration"] - 1)
+            self._start(max(0, record["iteration"] - 1))
         self._fields(record)
+        if record.get("mean_reward") is None:
+            self._progress.console.print(f"start: val {record['val_reward']:.3f}", highlight=False)
+            return
         val = f" val {record['val_reward']:.3f}" if record.get("val_reward") is not None else ""
         self._progress.console.print(
             f"iteration {record['iteration']}: reward {record['mean_reward']:.3f}{val} loss {record['loss']:+.4f} "

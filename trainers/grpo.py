@@ -201,6 +201,18 @@ class GRPORecipe:
             rank=self.procs.rank,
             world_size=self.procs.world_size,
         )
+        # The KL term's reference: the starting weights, frozen (with LoRA: the base, adapters off).
+        self.reference = None
+        if c.kl_coef > 0:
+            self.reference = load_policy(
+                self.base_dir,
+                max_seq_len=c.row_len,
+                device=self.device,
+                dtype=self.dtype,
+                rank=self.procs.rank,
+                world_size=self.procs.world_size,
+            )
+            self.reference.model.eval().requires_grad_(False)
         self.optimizer = torch.optim.AdamW(
             self.policy.trainable_parameters(),
             lr=c.learning_rate,
@@ -457,14 +469,25 @@ class GRPORecipe:
             try:
                 for mb in shard.micro_batches(c.micro_batch_rows):
                     mb = mb.to(self.device)
-                    logits = self.policy.forward(mb.tokens, attention_mask(mb), mb.positions)
+                    mask = attention_mask(mb)
+                    ref = None
+                    if self.reference is not None:
+                        with torch.no_grad():
+                            ref = batch_logprobs(self.reference.forward(mb.tokens, mask, mb.positions), mb, c)[0]
+                    logits = self.policy.forward(mb.tokens, mask, mb.positions)
                     logprobs, entropy = batch_logprobs(logits, mb, c, entropy=True)
                     loss, metrics = grpo_loss(
-                        logprobs, mb, c, normalizer=normalizer, world_size=self.procs.world_size, entropy=entropy
+                        logprobs,
+                        mb,
+                        c,
+                        normalizer=normalizer,
+                        world_size=self.procs.world_size,
+                        ref_logprobs=ref,
+                        entropy=entropy,
                     )
                     loss.backward()
                     total = total + metrics
-                    del logits, logprobs, entropy, loss
+                    del logits, logprobs, entropy, loss, ref
             except torch.OutOfMemoryError:
                 raise TrainError(
                     f"out of memory in the training step (micro_batch_rows={c.micro_batch_rows}, row_len={c.row_len}); "
@@ -583,6 +606,8 @@ class GRPORecipe:
     def run(self) -> dict[str, Any]:
         c = self.config
         last: dict[str, Any] = self.history[-1] if self.history else {}
+        if c.val_every and self.start_iteration == 0 and not self.history:
+            self._validate_start()
         for i in range(self.start_iteration, c.iterations):
             start = time.perf_counter()
             record = self.iterate(i)
@@ -613,6 +638,18 @@ class GRPORecipe:
 
             plot_run(self.out_dir)
         return last
+
+    def _validate_start(self) -> None:
+        """Iteration 0's line: the starting model's validation reward, the baseline the curve starts from."""
+        if self.procs.main:
+            self._show(-1, "validation")
+            t = time.perf_counter()
+            self.best_val = self.validate(0)
+            record = {"iteration": 0, "val_reward": self.best_val, "validation_s": round(time.perf_counter() - t, 4)}
+            self.run_dir.append_metrics(record)
+            self.history.append(record)
+            self._report(record)
+        self.best_val = _broadcast(self.best_val, self.procs)
 
     def cleanup(self) -> None:
         if self.console is not None and hasattr(self.console, "close"):

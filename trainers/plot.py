@@ -19,11 +19,12 @@ def plot_run(out_dir: str | Path) -> list[Path]:
     metrics = run.read_metrics()
     if not metrics:
         raise RunDirError(f"{run.metrics_file}: no iterations recorded yet (is {out_dir} a `clue train --out` folder?)")
-    it = [m["iteration"] for m in metrics]
+    trained = [m for m in metrics if m.get("mean_reward") is not None]  # iteration 0: validation only
+    it = [m["iteration"] for m in trained]
     written = []
 
     fig, ax = plt.subplots(figsize=(7, 4), dpi=120)
-    ax.plot(it, [m["mean_reward"] for m in metrics], label="training reward (mean over samples)", color="tab:blue")
+    ax.plot(it, [m["mean_reward"] for m in trained], label="training reward (mean over samples)", color="tab:blue")
     val = [(m["iteration"], m["val_reward"]) for m in metrics if m.get("val_reward") is not None]
     if val:
         ax.plot(*zip(*val), "o-", label="validation reward (held-out puzzles)", color="tab:orange")
@@ -40,7 +41,7 @@ def plot_run(out_dir: str | Path) -> list[Path]:
     written.append(path)
 
     fig, ax = plt.subplots(figsize=(7, 3), dpi=120)
-    ax.plot(it, [m.get("answer_tokens", 0) for m in metrics], color="tab:green")
+    ax.plot(it, [m.get("answer_tokens", 0) for m in trained], color="tab:green")
     ax.set_xlabel("iteration")
     ax.set_ylabel("mean answer length (tokens)")
     ax.grid(True, alpha=0.3)

@@ -1,11 +1,14 @@
-"""Play a Temporal Clue puzzle yourself, in a terminal.
+"""Play a Temporal Clue puzzle yourself, in a terminal, or investigate a case.
 
-    from agents.human import play_puzzle
+    from agents.human import play_investigation, play_puzzle
     result = play_puzzle(puzzle)           # a clue_env.Puzzle
     result.grade.reward, result.abandoned  # score in [0, 1]; True after q, Ctrl-C or EOF
+    result = play_investigation(case)      # a clue_env.investigation.InvestigationCase
+    result.score, result.questions         # fraction right - cost per question; the questions asked
 
-``python -m agents.human --variant tiny --seed 3`` plays a generated puzzle.
-``HumanAgent`` puts a person behind the Agent interface (one game per prompt).
+``python -m agents.human --variant tiny --seed 3 [--game investigation]`` plays a generated one.
+``HumanAgent`` puts a person behind the Agent interface (one game per prompt; one turn of an
+investigation per conversation).
 """
 
 from __future__ import annotations
@@ -17,11 +20,26 @@ from clue_env.puzzle import Puzzle
 from ..config import AgentConfig
 from .agent import HumanAgent
 from .game import Game, InputFn, PlayResult
+from .investigation import Action, InvestigationGame, InvestigationResult, play_investigation
 from .matching import match_choice
 from .notepad import Notepad
-from .sheet import Sheet, sheet_from_prompt, sheet_from_puzzle
+from .sheet import Sheet, sheet_from_case, sheet_from_prompt, sheet_from_puzzle
 
-__all__ = ["Game", "HumanAgent", "Notepad", "PlayResult", "Sheet", "match_choice", "play_prompt", "play_puzzle"]
+__all__ = [
+    "Action",
+    "Game",
+    "HumanAgent",
+    "InvestigationGame",
+    "InvestigationResult",
+    "Notepad",
+    "PlayResult",
+    "Sheet",
+    "match_choice",
+    "play_investigation",
+    "play_prompt",
+    "play_puzzle",
+    "sheet_from_case",
+]
 
 
 def play_puzzle(puzzle: Puzzle, console: Console | None = None, input_fn: InputFn = input) -> PlayResult:

@@ -32,7 +32,23 @@ HELP_ROWS = (
     ("q", "quit without answering"),
 )
 
-VIEW_KEYS = {"s": "case", "c": "clues", "m": "map", "p": "notes", "t": "text", "h": "help", "?": "help"}
+# An investigation's commands besides those: asking, and the answers so far.
+ASK_ROWS = (
+    ("i [QUESTION]", "ask the witness a question (i alone: pick one from a menu)"),
+    ("l [N]", "what you learned: each question asked and its answer"),
+)
+
+
+def help_rows(investigating: bool) -> tuple[tuple[str, str], ...]:
+    """The help's commands: HELP_ROWS, with ASK_ROWS before answering in an investigation."""
+    if not investigating:
+        return HELP_ROWS
+    at = next(i for i, (cmd, _) in enumerate(HELP_ROWS) if cmd == "a")
+    answer = ("a", "accuse: answer the questions (then y to submit); ends the case")
+    return (*HELP_ROWS[:at], *ASK_ROWS, answer, *HELP_ROWS[at + 1 :])
+
+
+VIEW_KEYS = {"s": "case", "c": "clues", "m": "map", "p": "notes", "t": "text", "h": "help", "?": "help", "l": "learned"}
 MARKS = {"x": CROSSED, "o": CIRCLED, "u": None}
 _MARK_VERBS = {"x": "Crossed out", "o": "Circled", "u": "Cleared"}
 
@@ -79,7 +95,9 @@ def execute(state: GameState, line: str) -> Next:
         _unknown(state, text)
         return "screen"
     key = cmd.key
-    if key in VIEW_KEYS and not cmd.rest:
+    if key == "l" and state.inquiry is None:  # only an investigation has answers to show
+        _unknown(state, text)
+    elif key in VIEW_KEYS and not cmd.rest:
         state.show(VIEW_KEYS[key], int(cmd.number) if cmd.number else 1)
     elif key in MARKS and not cmd.bare:
         mark(state, key, cmd.argument)

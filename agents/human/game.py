@@ -116,14 +116,22 @@ class Game:
             title += f" · page {state.page}/{state.pages}"
             if state.page < state.pages:
                 title += " · Enter: next"
-        return pager.draw(page.lines, pager.footer(title), "> ", state.take_message())
+        return pager.draw(page.lines, self._footer(title), "> ", state.take_message())
 
-    def _abandon(self, reason: str, text: str) -> PlayResult:
+    def _footer(self, title: str) -> Text:
+        """The footer of a view's page titled ``title``."""
+        return self.pager.footer(title)
+
+    def _goodbye(self, text: str) -> None:
+        """Say why the game ends (``text``) and goodbye."""
         try:
             self.console.print()
             self.console.print(Text(text, style="yellow"))
             self.console.print("Goodbye, detective.")
         except Exception:  # noqa: BLE001, S110 - a closed terminal must not turn a clean exit into a traceback
             pass
+
+    def _abandon(self, reason: str, text: str) -> PlayResult:
+        self._goodbye(text)
         submitted = grade("", self.sheet.solution, self.sheet.options) if self.sheet.solution else None
         return PlayResult(self.sheet.id, dict(self.answers), submitted, True, reason, self.notepad)

@@ -1,4 +1,5 @@
-"""The detective's notepad: candidates crossed out or circled, and free notes."""
+"""The detective's notepad: candidates crossed out or circled, free notes, and (in an
+investigation) the facts learned, one per answered question, written in by the game."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ CIRCLED = "o"
 
 @dataclass
 class Notepad:
-    """``marks[category][name]`` is CROSSED or CIRCLED; unmarked names are absent."""
+    """``marks[category][name]`` is CROSSED or CIRCLED; unmarked names are absent.
+    ``facts``: the answers of an investigation's witness, in the order they were given."""
 
     marks: dict[str, dict[str, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
 
     def mark(self, category: str, name: str) -> str | None:
         return self.marks.get(category, {}).get(name)
@@ -43,4 +46,7 @@ class Notepad:
         return None
 
     def to_dict(self) -> dict:
-        return {"marks": {c: dict(m) for c, m in self.marks.items() if m}, "notes": list(self.notes)}
+        out: dict = {"marks": {c: dict(m) for c, m in self.marks.items() if m}, "notes": list(self.notes)}
+        if self.facts:
+            out["facts"] = list(self.facts)
+        return out

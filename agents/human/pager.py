@@ -34,6 +34,20 @@ COMMAND_HINTS = (
 )
 HINT_PRIORITY = "aqchpms"
 
+# An investigation's hints: asking and the answers learned come first.
+ASK_HINTS = (
+    ("i", "ask"),
+    ("l", "learned"),
+    ("s", "case"),
+    ("c", "clues"),
+    ("m", "map"),
+    ("p", "notes"),
+    ("a", "accuse"),
+    ("h", "help"),
+    ("q", "quit"),
+)
+ASK_PRIORITY = "ialqchpms"
+
 
 @dataclass(frozen=True)
 class Page:
@@ -44,9 +58,9 @@ class Page:
     last: int
 
 
-def _hint_rank(key: str) -> int:
-    rank = HINT_PRIORITY.find(key)
-    return rank if rank >= 0 else len(HINT_PRIORITY)
+def _hint_rank(key: str, priority: str = HINT_PRIORITY) -> int:
+    rank = priority.find(key)
+    return rank if rank >= 0 else len(priority)
 
 
 class Pager:
@@ -94,12 +108,15 @@ class Pager:
             pages.append(Page(cur, first, max(first, len(blocks) - 1)))
         return pages
 
-    def footer(self, title: str, hints: tuple[tuple[str, str], ...] | None = None) -> Text:
-        """One line: the view's title, then as many command hints (default COMMAND_HINTS) as fit."""
+    def footer(
+        self, title: str, hints: tuple[tuple[str, str], ...] | None = None, priority: str = HINT_PRIORITY
+    ) -> Text:
+        """One line: the view's title, then as many command hints (default COMMAND_HINTS) as fit,
+        kept in the order of ``priority`` (keys) when not all do."""
         hints = COMMAND_HINTS if hints is None else hints
         room = self.width - len(title) - 6
         chosen: set[str] = set()
-        for key in sorted((k for k, _ in hints), key=_hint_rank):
+        for key in sorted((k for k, _ in hints), key=lambda k: _hint_rank(k, priority)):
             trial = [h for h in hints if h[0] in chosen | {key}]
             if len(" · ".join(f"{k} {w}" for k, w in trial)) <= room:
                 chosen.add(key)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from clue_env.investigation import InvestigationCase
 from clue_env.prompt_parse import read_prompt
 from clue_env.puzzle import Puzzle
 
@@ -107,6 +108,14 @@ def sheet_from_puzzle(puzzle: Puzzle) -> Sheet:
         map_text=case.layout.draw(),
         puzzle=puzzle,
     )
+
+
+def sheet_from_case(inv: InvestigationCase) -> Sheet:
+    """The sheet of an investigation: its puzzle's world with the starting clues only, and the
+    case's prompt (what a model reads: the grammar, the budget and the cost included) as its text."""
+    sheet = sheet_from_puzzle(replace(inv.puzzle, clues=inv.clues))
+    title = f"{inv.id} · {len(inv.start)} clues · {len(sheet.questions)} questions"
+    return replace(sheet, id=inv.id, title=title, prompt=inv.prompt)
 
 
 def sheet_from_prompt(

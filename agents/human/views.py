@@ -1,5 +1,6 @@
 """What each view shows, as blocks for the pager: the case (cast, map, questions), the
-clues, the map with names and the rules, the notepad, the help and the puzzle's text."""
+clues, the map with names and the rules, the notepad, the help, the puzzle's text, and in an
+investigation what was learned (each question asked and its answer, and the forms to ask in)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from .commands import HELP_ROWS
+from .commands import help_rows
+from .inquiry import Inquiry
 from .sheet import Sheet
 from .state import GameState
 from .widgets import mark_style, styled_item, wrap_items
@@ -21,6 +23,7 @@ TITLES = {
     "notes": "Notepad",
     "help": "Help",
     "text": "Puzzle text",
+    "learned": "Learned",
 }
 
 
@@ -36,7 +39,9 @@ def blocks(state: GameState, width: int) -> list[RenderableType]:
     if view == "notes":
         return notes_blocks(state, width)
     if view == "help":
-        return help_blocks()
+        return help_blocks(state.inquiry is not None)
+    if view == "learned":
+        return learned_blocks(state)
     return text_blocks(state.sheet)
 
 
@@ -99,10 +104,21 @@ def case_blocks(state: GameState, width: int, intro: bool = True) -> list[Render
     else:
         out.append(hint)
     questions = Table.grid()
-    questions.add_row(Text("Questions", style="bold"))
+    title = Text("Questions", style="bold")
+    if state.inquiry is not None:
+        title.append_text(ask_hint(state.inquiry))
+    questions.add_row(title)
     questions.add_row(questions_table(state))
     out.append(questions)
     return out
+
+
+def ask_hint(inquiry: Inquiry) -> Text:
+    """What the case screen says of asking, after "Questions": the key and what a question costs."""
+    cost = f" ({inquiry.cost_per_question:g} each)" if inquiry.cost_per_question is not None else ""
+    return Text.assemble(
+        ("   the clues do not settle them: ", "dim"), ("i", "bold cyan"), (f" asks the witness{cost}", "dim")
+    )
 
 
 def paragraphs(sheet: Sheet) -> list[RenderableType]:
@@ -193,6 +209,16 @@ def notes_blocks(state: GameState, width: int) -> list[RenderableType]:
     ]
     if state.sheet.categories:
         out.append(cast_table(state, width))
+    if state.inquiry is not None:
+        facts = Table.grid(padding=(0, 1))
+        facts.add_column(justify="right", style="dim", no_wrap=True)
+        facts.add_column()
+        facts.add_row("", Text("Facts learned", style="bold"))
+        for i, fact in enumerate(state.notepad.facts, 1):
+            facts.add_row(f"{i}.", fact)
+        if not state.notepad.facts:
+            facts.add_row("", Text("none yet: each answer of the witness (i) is written here", style="dim"))
+        out.append(facts)
     notes = Table.grid(padding=(0, 1))
     notes.add_column(justify="right", style="dim", no_wrap=True)
     notes.add_column()
@@ -205,12 +231,12 @@ def notes_blocks(state: GameState, width: int) -> list[RenderableType]:
     return out
 
 
-def help_blocks() -> list[RenderableType]:
-    """Every command, then how names and answers may be typed."""
+def help_blocks(investigating: bool = False) -> list[RenderableType]:
+    """Every command, then how names and answers (and an investigation's questions) may be typed."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
-    for cmd, what in HELP_ROWS:
+    for cmd, what in help_rows(investigating):
         table.add_row(cmd, what)
     tips = Text.assemble(
         ("Names: ", "bold"),
@@ -220,4 +246,46 @@ def help_blocks() -> list[RenderableType]:
         "Enter takes the answer offered in [brackets], < goes back a question, ! leaves to "
         "look at the clues again. Ctrl-C or Ctrl-D leaves the game at any time.",
     )
+    if investigating:
+        tips.append_text(
+            Text.assemble(
+                ("\nAsking: ", "bold"),
+                "type a question in one of the forms l lists (i first is optional); it is checked "
+                "before it is sent, and one the forms do not take, or one asked already, is explained "
+                "and costs nothing (a model's reply that is no question costs one).",
+            )
+        )
     return [table, tips]
+
+
+def learned_blocks(state: GameState) -> list[RenderableType]:
+    """The questions asked, the latest first, each with its answer; then the forms to ask in."""
+    inquiry = state.inquiry
+    if inquiry is None:
+        return [Text("This puzzle is no investigation: there is no witness to ask.", style="dim")]
+    head = Text("What you learned", style="bold")
+    head.append(f"   {inquiry.asked} asked · {inquiry.left} of {inquiry.budget} left", style="dim")
+    if inquiry.cost_per_question is not None:
+        head.append(f" · each costs {inquiry.cost_per_question:g}", style="dim")
+    out: list[RenderableType] = [head]
+    if inquiry.learned:
+        rows = Table.grid(padding=(0, 1))
+        rows.add_column(justify="right", style="dim", no_wrap=True)
+        rows.add_column()
+        for k in range(inquiry.asked, 0, -1):
+            learned = inquiry.learned[k - 1]
+            rows.add_row(f"{k}.", Text(learned.question, style="bold"))
+            sign, style = ("→ ", "") if learned.answered else ("✗ not answered: ", "yellow")
+            rows.add_row("", Text(sign + learned.answer, style=style))
+        out.append(rows)
+    if not inquiry.learned:
+        out.append(Text("Nothing yet: i asks the witness a question.", style="dim"))
+    if inquiry.forms:
+        forms = Table.grid(padding=(0, 1))
+        forms.add_column(no_wrap=True)
+        forms.add_column()
+        forms.add_row("", Text("Ask in one of these forms (or i alone for a menu):", style="bold"))
+        for line in inquiry.forms:
+            forms.add_row("•", line)
+        out.append(forms)
+    return out
