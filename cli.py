@@ -159,6 +159,13 @@ def _quiet_third_party(verbose: bool) -> None:
         return
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
     os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("TORCH_CPP_LOG_LEVEL", "ERROR")  # torch's C++ warnings (NUMA binding on the CPU)
+    # Engine processes vLLM spawns start with fresh warning filters: they read this one.
+    os.environ.setdefault("PYTHONWARNINGS", "ignore::FutureWarning,ignore::DeprecationWarning")
+    import logging
+
+    # vLLM warns on import, before it configures its logger (to Python's last-resort handler).
+    logging.getLogger("vllm").setLevel(logging.ERROR)
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     import warnings
 
@@ -357,7 +364,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("acc {task.fields[acc]}"),
+            TextColumn("reward {task.fields[acc]}"),
             TextColumn("tok {task.fields[tok]}"),
             TextColumn("${task.fields[cost]}"),
             TextColumn("err {task.fields[err]}"),
@@ -371,7 +378,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 bar.update(
                     job,
                     completed=tally.done,
-                    acc=f"{100 * tally.mean:.1f}%±{100 * tally.stderr:.1f}",
+                    acc=f"{tally.mean:.3f}±{tally.stderr:.3f}",
                     tok=tally.prompt_tokens + tally.completion_tokens,
                     cost=f"{tally.cost_usd:.2f}",
                     err=tally.errors,
@@ -488,7 +495,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     summary = trainer.run(request)
     val = f", val_reward {summary['val_reward']:.4f}" if summary.get("val_reward") is not None else ""
-    if summary:
+    if summary and os.environ.get("RANK", "0") == "0":  # under torchrun, the first rank reports
         print(f"iteration {summary['iteration']}: mean_reward {summary['mean_reward']:.4f}{val}; wrote {args.out}")
     return 0
 

@@ -78,7 +78,7 @@ from typing import Any, Self
 from urllib.parse import SplitResult, urlsplit
 
 from .api_key import ApiKeyError, Redactor, check_api_key, env_redactor
-from .base import Completion, Prompt, SamplingConfig, plain_messages
+from .base import Completion, Prompt, PromptError, SamplingConfig, plain_messages
 from .chat_response import ChatReply, decode_reply, error_reason, reply_completions
 from .config import AgentConfig, AgentSettingError, Settings
 from .prices import PRICES_AS_OF, PRICES_PER_MTOK, is_reasoning_model, known_price
@@ -374,6 +374,8 @@ class ApiAgent:
             return [Completion("", error=res.error) for _ in range(n)]
         except asyncio.CancelledError:
             raise
+        except PromptError as e:  # the caller's conversation, not a bug here
+            return [Completion("", error=f"api agent: bad prompt: {e}") for _ in range(n)]
         except Exception as e:  # a bug here must not lose the episodes
             redact = self._redactor()
             log.error("api agent: unexpected error\n%s", redact("".join(traceback.format_exception(e))))

@@ -71,7 +71,7 @@ def clue_agents() -> list[AgentSpec]:
         ),
         AgentSpec(
             "tiny",
-            "a tiny Qwen2-architecture model built locally, on vLLM (CPU build works): tests and demos",
+            "the tiny Qwen2-architecture base (warmed up on tiny/cpu), on vLLM (CPU build works): tests, demos, CPU training",
             _preset("tiny"),
         ),
     ]

@@ -2,7 +2,8 @@
 
 Weights are never downloaded here (see :mod:`agents.weights`): a preset's model is
 ``--model`` when given, else its Hugging Face id from the local cache, or for ``tiny`` the
-tiny model built on first use (:mod:`testing.tiny_model`).
+tiny model's warmed-up base (:mod:`testing.tiny_base`: the tiny Qwen2 shape trained to write
+answer lines that copy the puzzle's options, on random answers; shipped with the project).
 
 Preset defaults (``config.extra``-style settings, see :mod:`agents.vllm_agent`) apply unless
 the user's ``--agent-arg key=value`` says otherwise.
@@ -33,7 +34,7 @@ __all__ = [
 class Preset:
     name: str
     description: str
-    #: Hugging Face id; None for the locally built tiny model.
+    #: Hugging Face id; None for the tiny model's shipped base.
     repo: str | None
     #: Default agent settings (strings, as ``--agent-arg`` gives them); the user's override them.
     defaults: dict[str, str] = field(default_factory=dict)
@@ -46,7 +47,7 @@ PRESETS: dict[str, Preset] = {
     # to bfloat16; 256 MiB of KV cache is room for ~100 full-length sequences of it.
     "tiny": Preset(
         "tiny",
-        "tiny random Qwen2-architecture test model, built locally",
+        "tiny Qwen2-architecture model (0.44M parameters) warmed up on tiny/cpu, shipped",
         None,
         {"dtype": "float32", "kv_cache_gb": "0.25"},
     ),
@@ -55,15 +56,15 @@ PRESETS: dict[str, Preset] = {
 
 def preset_model_path(name: str, config: AgentConfig | None = None) -> Path:
     """The weights directory for preset ``name``: ``config.model`` when given, else the
-    preset's Hugging Face id from the cache (``tiny``: the locally built model)."""
+    preset's Hugging Face id from the cache (``tiny``: the tiny model's warmed-up base)."""
     preset = get_preset(name)
     explicit = config.model if config is not None and config.model else None
     if explicit:
         return resolve_model(explicit)
     if preset.repo is None:
-        from testing.tiny_model import build_tiny_model
+        from testing.tiny_base import tiny_base_path
 
-        return build_tiny_model()
+        return tiny_base_path()
     return resolve_model(preset.repo)
 
 

@@ -355,6 +355,10 @@ class _Engine:
         if not self._verbose:
             # Read by vLLM when it is first imported (its worker processes inherit it).
             os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
+            # vLLM warns on import (e.g. "Triton is installed, but doesn't include CPU backend")
+            # before it configures its logger; those go to Python's last-resort handler otherwise.
+            if os.environ["VLLM_LOGGING_LEVEL"].upper() == "ERROR":
+                logging.getLogger("vllm").setLevel(logging.ERROR)
             kwargs.setdefault("use_tqdm_on_load", False)
         kwargs.setdefault("disable_log_stats", not options.log_stats)
         kwargs.setdefault("worker_extension_cls", WORKER_EXTENSION)

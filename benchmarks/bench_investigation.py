@@ -1,4 +1,4 @@
-"""The investigation game: ``python benchmarks/bench_investigation.py [--quick] [--full]``.
+"""The investigation game: ``python benchmarks/bench_investigation.py [--quick] [--full] [--solver-only]``.
 
 Three tables, each from the code a user would run:
 
@@ -13,7 +13,9 @@ Three tables, each from the code a user would run:
     as chat messages, as an evaluation would send it): questions asked against the witness,
     score, and seconds per case (the game's own time excluded).
 
-``--quick`` is a smoke run; ``--full`` adds temporal/hard (and largest, generation only).
+``--quick`` is a smoke run; ``--full`` adds temporal/hard (and largest, generation only);
+``--criterion answer-sets`` scores the solver's questions the other way (``agents.solver.CRITERIA``),
+``--solver-only`` prints table (3) alone.
 The tables go to stdout, progress to stderr. Wall clock: noisy when other work shares the CPUs.
 """
 
@@ -34,7 +36,7 @@ import ortools
 from _common import progress
 
 import clue_env  # noqa: F401  (registers the environments)
-from agents.solver import SolverAgent
+from agents.solver import CRITERIA, SolverAgent
 from clue_env.generate import generate_puzzle
 from clue_env.investigation import Session, all_queries, generate_case
 from clue_env.variant import get_variant
@@ -134,9 +136,9 @@ def env_rows(pool: int, episodes_cap: int) -> list[str]:
     return rows
 
 
-def solver_rows(levels: list[tuple[str, str, int]]) -> list[str]:
+def solver_rows(levels: list[tuple[str, str, int]], criterion: str = "entropy") -> list[str]:
     rows = []
-    agent = SolverAgent()
+    agent = SolverAgent(criterion=criterion)
     with progress() as bar:
         for variant_name, level, n in levels:
             task = bar.add_task(f"solver on {variant_name}/{level}", total=n)
@@ -179,19 +181,38 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a fast smoke run (few cases per level)")
     parser.add_argument("--full", action="store_true", help="add temporal/hard (and largest for generation)")
     parser.add_argument("--pool", type=int, default=None, help="prefetch pool for (2) (default 400, quick 60)")
+    parser.add_argument("--criterion", choices=CRITERIA, default="entropy", help="the solver's question score, (3)")
+    parser.add_argument("--solver-only", action="store_true", help="only table (3)")
     args = parser.parse_args()
     shrink = (lambda levels: [(v, lvl, max(1, n // 5)) for v, lvl, n in levels]) if args.quick else (lambda x: x)
     generation = shrink(GENERATION + (GENERATION_FULL if args.full else []))
     solver = shrink(SOLVER + (SOLVER_FULL if args.full else []))
     pool = args.pool or (60 if args.quick else 400)
+    facts = _common.machine_facts(f"ortools {ortools.__version__}, gymnasium {gym.__version__}")  # load at start
 
-    gen = generation_rows(generation)
-    env = env_rows(pool, pool)
-    sol = solver_rows(solver)
+    started = time.perf_counter()
+    gen = [] if args.solver_only else generation_rows(generation)
+    env = [] if args.solver_only else env_rows(pool, pool)
+    sol = solver_rows(solver, args.criterion)
 
     print("TemporalClueInvestigation-v0 (wall clock; other jobs on the machine make it noisy)")
-    for line in _common.machine_facts(f"ortools {ortools.__version__}, gymnasium {gym.__version__}"):
+    for line in facts:
         print(line)
+    print(f"whole run: {time.perf_counter() - started:.0f} s")
+    if not args.solver_only:
+        print_tables(gen, env)
+    print()
+    print(f"(3) the solver agent, whole episodes (criterion {args.criterion})")
+    print(
+        f"{'level':<20}{'n':>4}{'asked':>8}{'witness':>8}{'ratio':>8}{'max':>8}{'vs budget':>10}"
+        f"{'solved':>10}{'mean s':>9}{'max s':>9}"
+    )
+    print("\n".join(sol))
+    print("(asked/witness: mean questions per case; ratio: total asked / total witness; max: worst case's ratio;")
+    print(" vs budget: most questions asked minus the budget over the cases (negative: under it); solved: score 1.0)")
+
+
+def print_tables(gen: list[str], env: list[str]) -> None:
     print()
     print("(1) generation, one process")
     print(
@@ -203,15 +224,6 @@ def main() -> None:
     print()
     print("(2) environment steps from a prefetched pool")
     print("\n".join(env))
-    print()
-    print("(3) the solver agent, whole episodes")
-    print(
-        f"{'level':<20}{'n':>4}{'asked':>8}{'witness':>8}{'ratio':>8}{'max':>8}{'vs budget':>10}"
-        f"{'solved':>10}{'mean s':>9}{'max s':>9}"
-    )
-    print("\n".join(sol))
-    print("(asked/witness: mean questions per case; ratio: total asked / total witness; max: worst case's ratio;")
-    print(" vs budget: most questions asked minus the budget over the cases (negative: under it); solved: score 1.0)")
 
 
 if __name__ == "__main__":

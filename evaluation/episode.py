@@ -85,7 +85,8 @@ class Episode:
 
     @property
     def solved(self) -> bool:
-        return self.reward == 1.0
+        """Every answer right (an investigation's reward is below 1 once it asks a question)."""
+        return bool(self.correct) and all(self.correct.values()) and self.error is None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -109,9 +110,10 @@ class Episode:
         if (
             isinstance(reward, bool)
             or not isinstance(reward, (int, float))
-            or not (math.isfinite(reward) and 0.0 <= reward <= 1.0)
+            or not (math.isfinite(reward) and reward <= 1.0)
         ):
-            raise EpisodeError(f"'reward' must be a number in [0, 1], got {reward!r}")
+            # an investigation's reward is the fraction right minus the questions' cost: it may be < 0
+            raise EpisodeError(f"'reward' must be a finite number <= 1, got {reward!r}")
         for name in ("correct", "answers", "solution"):
             if not isinstance(data.get(name), dict):
                 raise EpisodeError(f"{name!r} must be an object of label -> value")

@@ -142,7 +142,8 @@ class GRPOConfig:
 
     # -- checkpoints
     save_every: int = 1
-    """Write the ``latest`` checkpoint every this many iterations (and after the last); resume starts there."""
+    """Write the ``latest`` checkpoint every this many iterations (and after the last, and at each new best
+    validation reward); resume starts there."""
 
     def __post_init__(self) -> None:
         def bad(name: str, must: str) -> ConfigError:

@@ -51,9 +51,10 @@ TRAIN_SEED_RANGE = 10**9
 """Training puzzle seeds are drawn below this; validation seeds (``val_seed``) default to it."""
 
 
-class TrainError(RuntimeError):
+class TrainError(ValueError):
     """The run cannot go on (non-finite loss, out of memory, engine crash): the message says what
-    happened and which checkpoint a ``--resume`` starts from."""
+    happened and which checkpoint a ``--resume`` starts from. A ValueError, so that the CLI's one
+    error path prints it as one line (``CLUE_DEBUG=1`` for the traceback)."""
 
 
 # --------------------------------------------------------------------------- settings
@@ -288,7 +289,14 @@ class GRPORecipe:
             extra.setdefault("in_process", "1")  # weights move through memory, not through a file
         if self.device.type == "cuda":
             extra.setdefault("sleep_mode", "1")  # the engine frees its GPU memory while the trainer steps
-        agent = VllmAgent(AgentConfig(model=str(weights_dir), seed=c.seed), model_path=weights_dir, extra=extra)
+        tp = extra.pop("tensor_parallel_size", "1")
+        if not tp.isdecimal() or int(tp) < 1:
+            raise ConfigError(f"agent_args tensor_parallel_size must be a whole number >= 1, got {tp!r}")
+        agent = VllmAgent(
+            AgentConfig(model=str(weights_dir), seed=c.seed, tensor_parallel_size=int(tp)),
+            model_path=weights_dir,
+            extra=extra,
+        )
         agent.start()
         return agent
 
@@ -623,7 +631,7 @@ class GRPORecipe:
                     self.best_val = record["val_reward"]
             is_best = bool(_broadcast(is_best, self.procs))
             record["seconds"] = round(time.perf_counter() - start, 4)
-            if done % c.save_every == 0 or done == c.iterations:
+            if done % c.save_every == 0 or done == c.iterations or is_best:  # best is always kept
                 self._show(i, "checkpoint")
                 t = time.perf_counter()
                 self.checkpoint(done, record, is_best)

@@ -41,6 +41,9 @@ STUDY = {
     "activation_checkpointing": True,
     "val_every": 5,
     "val_tasks": 64,
+    # A 14B checkpoint is ~30 GB (weights + AdamW state): write one every 5 iterations (and at
+    # each new best); a resumed run redoes at most 4.
+    "save_every": 5,
 }
 
 PRESETS: dict[str, TrainPreset] = {
@@ -63,13 +66,13 @@ PRESETS: dict[str, TrainPreset] = {
             **STUDY,
             "agent": "qwen32b",
             "micro_batch_rows": 8,
-            "agent_args": {"gpu_memory_utilization": "0.35"},
+            "agent_args": {"gpu_memory_utilization": "0.35", "tensor_parallel_size": "2"},
         },
         min_gpus=4,
         gpu_memory_gib=80,
         placement=(
             "torchrun, one trainer rank per GPU (FSDP2 over all of them); vLLM on rank 0 with "
-            "tensor_parallel_size 2 (agent_args: set tensor_parallel via --tensor-parallel-size), asleep while the "
+            "tensor_parallel_size 2 (agent_args), asleep while the "
             "trainer steps. 4x80 GB full fine-tune; with lora_rank=16, 2x80 GB"
         ),
     ),
@@ -80,16 +83,18 @@ PRESETS: dict[str, TrainPreset] = {
             "agent": "tiny",
             "variant": "tiny",
             "difficulty": "cpu",
-            "tasks_per_iteration": 16,
+            "tasks_per_iteration": 8,
             "samples_per_task": 8,
-            "iterations": 40,
-            "learning_rate": 5e-4,
-            "max_new_tokens": 48,
-            "row_len": 2048,
+            "iterations": 60,
+            "learning_rate": 1e-3,
+            "adam_beta2": 0.99,
+            "max_new_tokens": 24,
+            "truncation": "penalize",
+            "row_len": 1024,
             "micro_batch_rows": 4,
-            "rollout_concurrency": 16,
+            "rollout_concurrency": 8,
             "val_tasks": 64,
-            "val_every": 5,
+            "val_every": 10,
             "dtype": "float32",
         },
         placement="one process on the CPU: vLLM's CPU build in the same process, torchtune training in float32",

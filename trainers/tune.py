@@ -145,6 +145,8 @@ class Policy:
         self.model, self.model_dir, self.config, self.lora = model, model_dir, config, lora
         self.device, self.dtype, self.rank, self.world_size = device, dtype, rank, world_size
         self._offload = offload_activations
+        self._checkpointer: Any = None  # load_policy's, loaded (its weight map); None: random weights
+        self._metadata: tempfile.TemporaryDirectory | None = None  # the source's non-weight files
 
     def trainable_parameters(self) -> list[torch.nn.Parameter]:
         return [p for p in self.model.parameters() if p.requires_grad]
@@ -215,22 +217,22 @@ class Policy:
         state = self._full_state_dict()
         if self.rank != 0:
             return
+        if self._checkpointer is None or self._metadata is None:
+            raise BackendError("this policy was not loaded from a checkpoint (random weights): nothing to save it as")
         out = Path(out_dir)
+        source = Path(self._metadata.name)
         staging = Path(tempfile.mkdtemp(prefix=".save-", dir=out.parent))
         try:
-            checkpointer = training.FullModelHFCheckpointer(
-                checkpoint_dir=str(self.model_dir),
-                checkpoint_files=_weight_files(self.model_dir),
-                model_type="QWEN2",
-                output_dir=str(staging),
-            )
-            checkpointer.load_checkpoint()  # reads the weight map the save below partitions by
+            # torchtune 0.6.1 (pinned): save_checkpoint writes under _output_dir/epoch_N and copies the
+            # non-weight files of _checkpoint_dir; point both at this save's folders.
+            checkpointer = self._checkpointer
+            checkpointer._output_dir, checkpointer._checkpoint_dir = staging, source
             with _quiet_torchtune():
                 checkpointer.save_checkpoint({training.MODEL_KEY: state}, epoch=0)
             written = staging / "epoch_0"
             for name in CHECKPOINT_EXTRAS:
-                if (self.model_dir / name).is_file() and not (written / name).exists():
-                    shutil.copy2(self.model_dir / name, written / name)
+                if (source / name).is_file() and not (written / name).exists():
+                    shutil.copy2(source / name, written / name)
             written.rename(out)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -278,12 +280,21 @@ def load_policy(
         raise BackendError(
             f"row length {max_seq_len} is longer than the model's context ({config['max_position_embeddings']})"
         )
-    with tempfile.TemporaryDirectory(prefix="clue-load-") as scratch, _quiet_torchtune():
+    # The checkpointer is loaded once and kept: its weight map and config are what every save
+    # partitions and converts by. Saves copy the source's other files (config, tokenizer) from a
+    # private copy, so a checkpoint the run started from may be deleted meanwhile (a resumed
+    # run's), and nothing re-reads the weights (28 GB for 14B) at each save.
+    files = _weight_files(model_dir)
+    metadata = tempfile.TemporaryDirectory(prefix="clue-policy-")
+    for path in model_dir.iterdir():
+        if path.is_file() and path.name not in files and not path.name.endswith(".safetensors.index.json"):
+            shutil.copy2(path, Path(metadata.name) / path.name)
+    with _quiet_torchtune():
         checkpointer = training.FullModelHFCheckpointer(
             checkpoint_dir=str(model_dir),
-            checkpoint_files=_weight_files(model_dir),
+            checkpoint_files=files,
             model_type="QWEN2",
-            output_dir=scratch,
+            output_dir=metadata.name,
         )
         state = checkpointer.load_checkpoint()[training.MODEL_KEY]
     with training.set_default_dtype(dtype), torch.device("meta"):
@@ -315,7 +326,9 @@ def load_policy(
             f"{model_dir}: the weights do not fit the model (missing {bad_missing[:3]}, unexpected {unexpected[:3]})"
         )
     training.validate_no_params_on_meta_device(model)
-    return Policy(model, model_dir, config, lora, device, dtype, rank, world_size, offload_activations)
+    policy = Policy(model, model_dir, config, lora, device, dtype, rank, world_size, offload_activations)
+    policy._checkpointer, policy._metadata = checkpointer, metadata
+    return policy
 
 
 def random_policy(

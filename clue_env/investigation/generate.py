@@ -30,7 +30,8 @@ the same cast, map, night, questions and clues) with part of its clues withheld:
    witness set itself is recorded, so a test re-checks that it determines the answers.
 4. **Budget** = ``budget_for(optimal_questions)`` = three times the witness plus two: a
    detective does not know the night, so needs more than the minimum (the solver agent asks
-   1.3-1.8x as many on average and at most 2.5x + 2 in the README's measurements).
+   1.25-1.54x as many on average per level, at most 3x on one case and never more than the
+   budget less 2, in the README's measurements: ``benchmarks/bench_investigation.py``).
 
 Everything is seeded from ``(variant, level, seed)`` and CP-SAT runs single-threaded with a
 fixed seed and no time limit, so the same seed gives the same case byte for byte.

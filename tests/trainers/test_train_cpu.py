@@ -1,0 +1,184 @@
+"""`clue train --agent tiny` end to end on the CPU: vLLM's CPU build samples, torchtune trains, the
+weights move into the running engine every iteration (slow: each run starts a vLLM engine).
+
+- the tiny preset learns: held-out reward rises above the base's and above chance by margins
+  noise does not reach, and the best checkpoint evaluates with ``clue eval --agent vllm``;
+- kill -9 in the middle of a run, then ``--resume``: no iteration twice in metrics.jsonl, and
+  every iteration's reward, loss and validation equal those of a run never interrupted
+  (optimizer, RNG and sampling seeds restored);
+- ``torchrun --nproc-per-node 2`` on gloo (FSDP2 over two processes): the same losses as one process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHANCE = 1 / 3  # tiny/cpu: three options per question
+
+pytestmark = pytest.mark.slow
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    env.setdefault("OMP_NUM_THREADS", "1")
+    return env
+
+
+def _train(out: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "cli", "train", "--agent", "tiny", "--out", str(out), *args]
+    proc = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-2000:]
+    return proc
+
+
+def _metrics(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()]
+
+
+SHORT = ("--iterations", "6", "--set", "val_every=3", "--set", "val_tasks=32")
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> list[dict]:
+    """Six iterations in one go: the run the interrupted and the distributed ones must equal."""
+    out = tmp_path_factory.mktemp("reference") / "run"
+    _train(out, *SHORT)
+    return _metrics(out)
+
+
+def test_tiny_preset_learns_on_the_cpu(tmp_path):
+    out = tmp_path / "run"
+    started = time.perf_counter()
+    proc = _train(out, timeout=1500)
+    seconds = time.perf_counter() - started
+    rows = _metrics(out)
+    assert [r["iteration"] for r in rows] == list(range(61))
+    base = rows[0]["val_reward"]  # iteration 0: the shipped base, before any update
+    vals = [r["val_reward"] for r in rows[1:] if "val_reward" in r]
+    rewards = [r["mean_reward"] for r in rows[1:]]
+    first, last = sum(rewards[:10]) / 10, sum(rewards[-10:]) / 10
+    # Measured here (seed 0): base 0.401, best 0.536 (iteration 60); training reward 0.24 -> 0.48
+    # (first vs last ten iterations). 64 puzzles x 3 questions: one validation's standard error is
+    # ~0.035, so these margins are several of them.
+    assert max(vals) >= base + 0.08, (base, vals)
+    assert max(vals) >= CHANCE + 0.12, vals
+    assert last >= first + 0.12, (first, last)
+    assert all(r["answer_tokens"] < 24 for r in rows[1:]), "answers should stop before max_new_tokens"
+    for name in ("reward.png", "answer_length.png", "config.toml"):
+        assert (out / name).is_file()
+    assert (out / "best").resolve().parent == out / "checkpoints"
+    assert "mean_reward" in proc.stdout and seconds < 1200
+    # the best checkpoint is an HF directory the vllm agent evaluates directly
+    ev = subprocess.run(
+        [sys.executable, "-m", "cli", "eval", "--agent", "vllm", "--model", str(out / "best")]
+        + ["--variant", "tiny", "--difficulty", "cpu", "--n", "8", "--max-tokens", "24", "--temperature", "0"]
+        + ["--out", str(tmp_path / "eval")],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert ev.returncode == 0, ev.stderr[-3000:]
+    summary = json.loads((tmp_path / "eval" / "summary.json").read_text())
+    assert summary["errors"] == 0 and summary["n_puzzles"] == 8 and summary["mean_reward"] > CHANCE
+
+
+def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path, reference):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "cli", "train", "--agent", "tiny", "--out", str(out), *SHORT]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (out / "metrics.jsonl").is_file() and any(r["iteration"] >= 2 for r in _metrics(out)):
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it could be killed"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    done_before = max(r["iteration"] for r in _metrics(out))
+    assert 2 <= done_before < 6
+    _train(out, "--resume", *SHORT)
+    rows = _metrics(out)
+    assert [r["iteration"] for r in rows] == list(range(7)), "an iteration is missing or written twice"
+    for got, want in zip(rows, reference):
+        for key in ("mean_reward", "val_reward", "tokens_trained"):
+            assert got.get(key) == pytest.approx(want.get(key), abs=1e-9), (got["iteration"], key)
+        if "loss" in want:
+            assert got["loss"] == pytest.approx(want["loss"], abs=1e-6), got["iteration"]
+    assert (out / "latest").resolve().name == "iter-000006"
+
+
+def test_torchrun_two_processes_on_gloo_equal_one_process(tmp_path, reference):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29531"]
+    cmd += ["-m", "cli", "train", "--agent", "tiny", "--out", str(out), "--iterations", "3"]
+    cmd += ["--set", "val_every=3", "--set", "val_tasks=32"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-2000:]
+    assert proc.stdout.count("wrote") == 1, "only the first rank reports"
+    rows = _metrics(out)
+    assert [r["iteration"] for r in rows] == [0, 1, 2, 3]
+    for got, want in zip(rows, reference):
+        assert got.get("mean_reward") == pytest.approx(want.get("mean_reward"), abs=1e-9)
+        assert got.get("val_reward") == pytest.approx(want.get("val_reward"), abs=1e-9)
+        if "loss" in want:  # two ranks sum the gradients in another order: float tolerance
+            assert got["loss"] == pytest.approx(want["loss"], rel=1e-3, abs=1e-5), got["iteration"]
+            assert got["grad_norm"] == pytest.approx(want["grad_norm"], rel=1e-3), got["iteration"]
+
+
+NAN_AFTER = """
+import sys
+
+import trainers.tune as tune
+
+calls = [0]
+forward = tune.Policy.forward
+
+
+def forward_then_nan(self, tokens, mask, positions):  # the policy's logits turn NaN after N forwards
+    out = forward(self, tokens, mask, positions)
+    calls[0] += 1
+    return out * float("nan") if calls[0] > int(sys.argv[1]) else out
+
+
+tune.Policy.forward = forward_then_nan
+import cli
+
+sys.exit(cli.main(sys.argv[2:]))
+"""
+
+
+def test_a_non_finite_loss_stops_cleanly_and_the_run_resumes(tmp_path, reference):
+    out = tmp_path / "run"
+    # one forward per iteration here (8 groups fit one micro-batch): iteration 3's loss is NaN
+    cmd = [sys.executable, "-c", NAN_AFTER, "2", "train", "--agent", "tiny", "--out", str(out), *SHORT]
+    proc = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 2  # the CLI's error exit
+    message = proc.stderr.strip().splitlines()[-1]
+    assert "not finite" in message and "nothing was applied" in message and "--resume" in message, message
+    assert "Traceback" not in proc.stderr
+    assert [r["iteration"] for r in _metrics(out)] == [0, 1, 2]
+    assert (out / "latest").resolve().name == "iter-000002"
+    _train(out, "--resume", *SHORT)
+    rows = _metrics(out)
+    assert [r["iteration"] for r in rows] == list(range(7))
+    for got, want in zip(rows, reference):
+        assert got.get("mean_reward") == pytest.approx(want.get("mean_reward"), abs=1e-9)
+        assert got.get("loss") == pytest.approx(want.get("loss"), abs=1e-6)
