@@ -9,7 +9,8 @@ package costs nothing until one is used:
 - :mod:`integrations.trl`: ``clue_reward``, a reward function with TRL's ``GRPOTrainer``
   signature that grades with ``clue_env.grade``.
 - :mod:`integrations.verifiers_env`: ``load_environment(...)``, a single-turn verifiers
-  environment whose rubric is the same grader.
+  environment whose rubric is the same grader, or (``game="investigation"``) the multi-turn
+  investigation game as a ``vf.MultiTurnEnv``.
 - :mod:`integrations.rewards`: the reward they share, ``clue_env.grade`` of a completion
   (plain text or chat messages) against a row's puzzle, which never raises.
 

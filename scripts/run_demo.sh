@@ -20,7 +20,7 @@ clue eval --agent random --dataset "$OUT/puzzles.jsonl" --out "$OUT/eval-random"
 clue eval --agent tiny --dataset "$OUT/puzzles.jsonl" --n 4 --max-tokens 64 --temperature 1.0 --out "$OUT/eval-tiny" --resume
 clue report "$OUT/eval-solver" "$OUT/eval-random" "$OUT/eval-tiny" --plot "$OUT/accuracy-vs-cost.png"
 clue eval --agent solver --game investigation --variant tiny --n 8 --out "$OUT/eval-solver-investigation" --resume
-# GRPO on the CPU: ~2.5 minutes; the held-out reward climbs from the base's 0.40 to ~0.54.
+# GRPO on the CPU: ~1.5 minutes; the held-out reward climbs from the base's 0.40 to ~0.54.
 TRAIN=(clue train --agent tiny --out "$OUT/train-tiny")
 if [ -f "$OUT/train-tiny/config.toml" ]; then TRAIN+=(--resume); fi
 "${TRAIN[@]}"

@@ -27,6 +27,7 @@ LOSS_NORMALIZATIONS = ("token", "sequence")
 TRUNCATION_POLICIES = ("keep", "mask", "penalize")
 LR_SCHEDULES = ("constant", "linear", "cosine")
 DTYPES = ("auto", "float32", "bfloat16")
+GAMES = ("puzzle", "investigation")
 
 
 class ConfigError(ValueError):
@@ -87,6 +88,9 @@ class GRPOConfig:
     """Level of the variant (None: its default)."""
     dataset: str | None = None
     """A puzzle file to train on instead of generated puzzles (cycled in a seeded order)."""
+    game: Literal["puzzle", "investigation"] = "puzzle"
+    """``puzzle``: one prompt, one answer; ``investigation``: the multi-turn game (ask, then accuse), each
+    episode one sample whose every sampled turn is trained, the environment's replies context between them."""
     tasks_per_iteration: int = 32
     """Puzzles per iteration (fresh ones: iteration i uses seeds derived from ``seed`` and i)."""
     samples_per_task: int = 50
@@ -182,7 +186,7 @@ class GRPOConfig:
             if not ok or value < low or (open_low and value == low) or (high is not None and value > high):
                 bound = f"{'>' if open_low else '>='} {low}" + (f" and <= {high}" if high is not None else "")
                 raise bad(name, f"a finite number {bound}")
-        for name, choices in (("lr_schedule", LR_SCHEDULES), ("dtype", DTYPES)):
+        for name, choices in (("lr_schedule", LR_SCHEDULES), ("dtype", DTYPES), ("game", GAMES)):
             if getattr(self, name) not in choices:
                 raise bad(name, f"one of {', '.join(choices)}")
         for name in ("agent", "variant"):

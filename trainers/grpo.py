@@ -174,12 +174,13 @@ class GRPORecipe:
 
         c = self.config
         self.procs = _start_processes()
+        # the weights and the GPUs first: a run that cannot start leaves no folder behind
+        self.base_dir = self._base_weights()
         self.run_dir = RunDir(self.out_dir, resume=self.resume, writer=self.procs.main)
         self.device = self._device()
         self.dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}.get(
             c.dtype, torch.bfloat16 if self.device.type == "cuda" else torch.float32
         )
-        self.base_dir = self._base_weights()  # resolve the weights before anything heavy starts
         state = self._saved_state() if self.resume else None
         start_dir = Path(state["checkpoint"]) if state else self.base_dir
         if self.procs.main:  # first: an engine in this process seeds the global generators itself
@@ -239,19 +240,22 @@ class GRPORecipe:
         """The starting weights, found now so that missing ones fail in seconds with how to get them."""
         from agents.config import AgentConfig
         from agents.presets import PRESETS, preset_model_path
-        from agents.weights import resolve_model
+        from agents.weights import ModelWeightsNotFound, resolve_model
 
         c = self.config
         preset = get_train_preset(c.agent)
         if preset is not None and preset.min_gpus:
             self._check_gpus(preset)
-        if c.agent in PRESETS:
-            return preset_model_path(c.agent, AgentConfig(model=c.model))
-        if c.agent != "vllm":
+        if c.agent not in PRESETS and c.agent != "vllm":
             raise ConfigError(f"agent {c.agent!r} cannot be trained: use a vLLM preset ({', '.join(PRESETS)}) or vllm")
-        if not c.model:
+        if c.agent == "vllm" and not c.model:
             raise ConfigError("agent vllm needs model=PATH (--set model=/path/to/checkpoint)")
-        return resolve_model(c.model)
+        try:
+            if c.agent in PRESETS:
+                return preset_model_path(c.agent, AgentConfig(model=c.model))
+            return resolve_model(c.model)
+        except ModelWeightsNotFound as err:  # the hint in clue train's terms
+            raise ModelWeightsNotFound(str(err).replace("`--model ", "`--set model=")) from None
 
     def _check_gpus(self, preset) -> None:
         import torch
@@ -307,17 +311,26 @@ class GRPORecipe:
         from clue_env.workers import OrderedPool
 
         c = self.config
+        investigating = c.game == "investigation"
         if c.dataset:
             from clue_env.dataset import load_tasks
 
             self.train_file = load_tasks(c.dataset)
+            if investigating:  # each puzzle's world investigated (a file without nights is refused here)
+                from clue_env.investigation import case_from_task
+
+                self.train_file = [case_from_task(task) for task in self.train_file]
             return
         self.train_file = None
         variant = get_variant(c.variant)
         variant.difficulty(c.difficulty)
-        self.pool = OrderedPool(
-            partial(generate_task, variant, c.difficulty), workers=1, ahead=c.tasks_per_iteration * 2
-        )
+        if investigating:
+            from clue_env.investigation import generate_case
+
+            make = partial(generate_case, variant, c.difficulty)
+        else:
+            make = partial(generate_task, variant, c.difficulty)
+        self.pool = OrderedPool(make, workers=1, ahead=c.tasks_per_iteration * 2)
         seeds = (
             train_seed(c.seed, i, k)
             for i in range(self.start_iteration, c.iterations)
@@ -344,6 +357,7 @@ class GRPORecipe:
             difficulty=c.val_difficulty if c.val_difficulty is not None else c.difficulty,
             n=c.val_tasks,
             seed=c.val_seed,
+            game=c.game,
         )
         return load_source(source)[0]
 
@@ -396,6 +410,8 @@ class GRPORecipe:
             "lr": self.optimizer.param_groups[0]["lr"],
             **seconds,
         }
+        if "questions" in payload:  # investigations: questions asked per episode
+            record["mean_questions"] = payload["questions"]
         if self.procs.main:
             record["preemptions"] = self.agent.stats().preemptions
         return record
@@ -420,7 +436,24 @@ class GRPORecipe:
                     seeded = replace(sampling, seed=(sampling.seed + k * c.samples_per_task) % 2**62)
                     return (await self.agent.agenerate([task.prompt], seeded))[0]
 
-            return await asyncio.gather(*(one(k, t) for k, t in enumerate(tasks)))
+            async def episodes(k: int, case) -> list:
+                # an investigation: samples_per_task episodes of the case, played turn by turn; each
+                # episode's turns are its own seeds (evaluation.play adds the turn number)
+                from evaluation.play import play
+
+                async with gate:
+                    first = (sampling.seed + k * c.samples_per_task) % 2**62
+                    return list(
+                        await asyncio.gather(
+                            *(
+                                play(self.agent, case, replace(sampling, n=1, seed=(first + j) * 1024 % 2**62))
+                                for j in range(c.samples_per_task)
+                            )
+                        )
+                    )
+
+            run = episodes if c.game == "investigation" else one
+            return await asyncio.gather(*(run(k, t) for k, t in enumerate(tasks)))
 
         try:
             return asyncio.run(all_tasks())
@@ -430,6 +463,8 @@ class GRPORecipe:
     def _score(self, tasks: list, completions: list[list]) -> dict[str, Any]:
         from clue_env.grading import Grader
 
+        if self.config.game == "investigation":
+            return self._score_episodes(tasks, completions)
         samples, rewards_all, lengths, failed = [], [], [], 0
         for task, group in zip(tasks, completions):
             grader = Grader(task.solution, task.options)
@@ -443,6 +478,32 @@ class GRPORecipe:
             "samples": samples,
             "mean_reward": sum(rewards_all) / max(1, len(rewards_all)),
             "answer_tokens": sum(lengths) / max(1, len(lengths)),
+            "failed": failed,
+        }
+
+    def _score_episodes(self, cases: list, episodes: list[list]) -> dict[str, Any]:
+        """Investigations: each episode is one sample (its turns' sampled ids trained, the case and
+        the environment's replies context), rewarded with the game's reward (net of questions)."""
+        from trainers.samples import SampleError, sample_from_turns
+
+        samples, rewards, lengths, questions, failed = [], [], [], [], 0
+        for case, group in zip(cases, episodes):
+            for played in group:
+                rewards.append(played.reward)
+                lengths.append(sum(comp.completion_tokens for comp in played.completions))
+                questions.append(played.questions or 0)
+                if played.error is not None:
+                    failed += 1
+                    continue
+                try:
+                    samples.append(sample_from_turns(case.id, played.completions, played.reward))
+                except SampleError:  # a turn without token ids or logprobs: nothing exact to train on
+                    failed += 1
+        return {
+            "samples": samples,
+            "mean_reward": sum(rewards) / max(1, len(rewards)),
+            "answer_tokens": sum(lengths) / max(1, len(lengths)),
+            "questions": sum(questions) / max(1, len(questions)),
             "failed": failed,
         }
 
@@ -539,7 +600,7 @@ class GRPORecipe:
 
         c = self.config
         sampling = SamplingConfig(temperature=c.val_temperature, max_tokens=c.max_new_tokens, seed=c.seed)
-        meta = {"agent": c.agent, "model": f"train@{iteration}", "temperature": c.val_temperature}
+        meta = {"agent": c.agent, "model": f"train@{iteration}", "temperature": c.val_temperature, "game": c.game}
         folder = RunFolder(self.out_dir / "val" / f"iter-{iteration:06d}", resume=True, meta=meta)
         with folder:
             summary = evaluate(self.agent, self.val_tasks, folder, sampling, concurrency=c.rollout_concurrency)

@@ -52,7 +52,12 @@ class RunDir:
         self._lock_fh = None
         if writer:
             check_output_dir(self.path)
-            started = self.path.exists() and any(self.path.iterdir())
+            # an empty checkpoints/ and the lock are what an attempt that stopped before its first
+            # line (bad weights, a setting refused) leaves: that is no run yet
+            leftovers = {"checkpoints", ".lock"}
+            started = self.path.exists() and any(
+                p.name not in leftovers or (p.is_dir() and any(p.iterdir())) for p in self.path.iterdir()
+            )
             if started and not resume:
                 raise RunDirError(
                     f"--out {self.path} already holds a run; pass --resume to continue it, or choose another --out"

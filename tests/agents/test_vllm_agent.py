@@ -262,9 +262,10 @@ def test_seeds_make_sampling_reproducible(tiny_agent):
     ]
     other = generate(tiny_agent, prompts, SamplingConfig(temperature=1.0, top_p=0.95, max_tokens=16, n=2, seed=99))
     assert [[c.token_ids for c in r] for r in first] != [[c.token_ids for c in r] for r in other]
-    # the same prompt twice in one call is sampled differently (per-prompt seeds)
-    twice = generate(tiny_agent, prompts[:1] * 2, SamplingConfig(max_tokens=16, seed=5))
-    assert twice[0][0].token_ids != twice[1][0].token_ids
+    # the same prompt several times in one call is sampled differently (per-prompt seeds; the
+    # warmed-up tiny base is confident, so two copies alone may well agree)
+    copies = generate(tiny_agent, prompts[:1] * 8, SamplingConfig(temperature=1.0, max_tokens=16, seed=5))
+    assert len({r[0].token_ids for r in copies}) > 1
     # greedy is deterministic without a seed
     greedy = SamplingConfig(temperature=0.0, max_tokens=12)
     assert (

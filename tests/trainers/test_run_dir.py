@@ -48,6 +48,28 @@ def test_a_run_folder_is_not_reused_by_accident(tmp_path):
     held.close()
 
 
+def test_an_attempt_that_never_started_does_not_block_the_folder(tmp_path):
+    out = tmp_path / "run"
+    RunDir(out, resume=False).close()  # what a run refused before its first line leaves
+    RunDir(out, resume=False).close()  # so the corrected command can start there
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(RunDirError, match="already holds a run"):
+        RunDir(out, resume=False)
+    (out / "notes.txt").unlink()
+    (out / "checkpoints" / "iter-000001").mkdir()
+    with pytest.raises(RunDirError, match="already holds a run"):
+        RunDir(out, resume=False)
+
+
+def test_missing_weights_stop_clue_train_before_any_folder(tmp_path, capsys):
+    import cli
+
+    out = tmp_path / "run"
+    assert cli.main(["train", "--agent", "tiny", "--out", str(out), "--set", "model=/no/such/dir"]) == 2
+    assert "--set model=" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_resumed_metrics_keep_each_iteration_once(tmp_path):
     run = RunDir(tmp_path / "run", resume=False)
     for i in (1, 2, 3, 4):

@@ -182,3 +182,17 @@ def test_a_non_finite_loss_stops_cleanly_and_the_run_resumes(tmp_path, reference
     for got, want in zip(rows, reference):
         assert got.get("mean_reward") == pytest.approx(want.get("mean_reward"), abs=1e-9)
         assert got.get("loss") == pytest.approx(want.get("loss"), abs=1e-6)
+
+
+def test_the_investigation_game_trains_every_sampled_turn(tmp_path):
+    out = tmp_path / "run"
+    _train(out, "--iterations", "2", "--set", "game=investigation", "--set", "val_every=2", "--set", "val_tasks=4")
+    rows = _metrics(out)
+    assert [r["iteration"] for r in rows] == [0, 1, 2]
+    trained = rows[1:]
+    assert all("mean_questions" in r and r["failed_samples"] == 0 for r in trained)
+    assert sum(r["tokens_trained"] for r in trained) > 0
+    assert all(-1.0 <= r["mean_reward"] <= 1.0 for r in trained)  # net of the questions' cost
+    episodes = [json.loads(x) for x in (out / "val" / "iter-000002" / "results.jsonl").read_text().splitlines()]
+    assert len(episodes) == 4 and all(e["turns"] and "questions" in e for e in episodes)
+    assert json.loads((out / "val" / "iter-000002" / "summary.json").read_text())["game"] == "investigation"
