@@ -161,7 +161,11 @@ def _quiet_third_party(verbose: bool) -> None:
     os.environ.setdefault("TQDM_DISABLE", "1")
     os.environ.setdefault("TORCH_CPP_LOG_LEVEL", "ERROR")  # torch's C++ warnings (NUMA binding on the CPU)
     # Engine processes vLLM spawns start with fresh warning filters: they read this one.
-    os.environ.setdefault("PYTHONWARNINGS", "ignore::FutureWarning,ignore::DeprecationWarning")
+    # (and the resource tracker's note on the shared memory of an engine process that died)
+    os.environ.setdefault(
+        "PYTHONWARNINGS",
+        "ignore::FutureWarning,ignore::DeprecationWarning,ignore::UserWarning:multiprocessing.resource_tracker",
+    )
     import logging
 
     # vLLM warns on import, before it configures its logger (to Python's last-resort handler).

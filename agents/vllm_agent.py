@@ -325,15 +325,20 @@ class _Engine:
             return
         self.ready.set_result(info)
         engine = llm.llm_engine
+        watching = threading.Event()
+        threading.Thread(target=_watch_engine_core, args=(engine, watching), name="vllm-watchdog", daemon=True).start()
         try:
             self._loop(llm)
         except BaseException as e:
             self.failure = e
-            log.exception("vllm agent: the engine failed")
+            # every request in flight (and every later one) reports it; the traceback only when asked for
+            log.warning("vllm agent: the engine failed: %s: %s", type(e).__name__, e)
+            log.debug("vllm agent: the engine's failure", exc_info=True)
             for fut in self.pending.values():
                 _settle(fut, error=e)
             self.pending.clear()
         finally:
+            watching.set()
             for fut in self.pending.values():
                 fut.cancel()
             for item in self.backlog:
@@ -519,6 +524,27 @@ class _Engine:
                 fut = payload[3]
                 if fut.set_running_or_notify_cancel():
                     fut.set_exception(error)
+
+
+def _watch_engine_core(engine, stop: threading.Event, every: float = 0.5) -> None:
+    """Wake the engine thread when vLLM's engine-core process dies.
+
+    vLLM 0.32's ``SyncMPClient`` notices a dead engine core (its monitor thread sets
+    ``resources.engine_dead`` and shuts the client down) but leaves ``get_output`` waiting on its
+    queue forever, so ``LLMEngine.step`` never returns. This puts vLLM's own ``EngineDeadError``
+    in that queue, which ``step`` then raises: every request in flight fails with it, and every
+    later one at once. Nothing to watch with the engine in this process (``in_process``)."""
+    core = getattr(engine, "engine_core", None)
+    resources = getattr(core, "resources", None)
+    outputs = getattr(core, "outputs_queue", None)
+    if resources is None or outputs is None or not hasattr(resources, "engine_dead"):
+        return
+    while not stop.wait(every):
+        if resources.engine_dead:
+            from vllm.v1.engine.exceptions import EngineDeadError
+
+            outputs.put_nowait(EngineDeadError())
+            return
 
 
 def _settle(fut: cf.Future, result: Any = None, error: BaseException | None = None) -> None:

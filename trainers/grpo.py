@@ -379,6 +379,7 @@ class GRPORecipe:
             self._show(iteration, "rollout")
             tasks = self._tasks(iteration)
             completions = self._rollouts(tasks, iteration)
+            self._check_rollouts(completions, iteration)
             phase("rollout")
             self._show(iteration, "scoring")
             payload = self._score(tasks, completions)
@@ -459,6 +460,17 @@ class GRPORecipe:
             return asyncio.run(all_tasks())
         except RuntimeError as err:
             raise TrainError(f"the vLLM engine failed during rollouts: {err}; {self._resume_hint()}") from None
+
+    def _check_rollouts(self, groups: list[list], iteration: int) -> None:
+        """Stop when no rollout of the iteration came back (a dead or failing engine reports errors
+        in its completions, never raises): training on nothing would go on forever."""
+        results = [item for group in groups for item in group]  # Completions, or Played episodes
+        errors = [item.error for item in results if item.error]
+        if results and len(errors) == len(results):
+            raise TrainError(
+                f"every rollout of iteration {iteration + 1} failed (the first: {errors[0]}); "
+                f"nothing was trained; {self._resume_hint()}"
+            )
 
     def _score(self, tasks: list, completions: list[list]) -> dict[str, Any]:
         from clue_env.grading import Grader

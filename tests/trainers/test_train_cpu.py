@@ -196,3 +196,37 @@ def test_the_investigation_game_trains_every_sampled_turn(tmp_path):
     episodes = [json.loads(x) for x in (out / "val" / "iter-000002" / "results.jsonl").read_text().splitlines()]
     assert len(episodes) == 4 and all(e["turns"] and "questions" in e for e in episodes)
     assert json.loads((out / "val" / "iter-000002" / "summary.json").read_text())["game"] == "investigation"
+
+
+def test_a_crashed_vllm_engine_stops_cleanly_and_the_run_resumes(tmp_path):
+    import psutil
+
+    out = tmp_path / "run"
+    # the engine in its own process (weights through /dev/shm), so that it can be killed alone
+    args = ("--iterations", "4", "--set", "val_every=0", "--set", "agent_args=in_process:0")
+    cmd = [sys.executable, "-m", "cli", "train", "--agent", "tiny", "--out", str(out), *args]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed = False
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and proc.poll() is None and not killed:
+            if (out / "metrics.jsonl").is_file() and any(r["iteration"] >= 2 for r in _metrics(out)):
+                for child in psutil.Process(proc.pid).children(recursive=True):
+                    if "EngineCore" in " ".join(child.cmdline()) or "EngineCore" in child.name():
+                        child.kill()
+                        killed = True
+            time.sleep(0.05)
+        assert killed, "no engine process found to kill"
+        _, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 2, stderr[-2000:]
+    assert "Traceback" not in stderr
+    message = stderr.strip().splitlines()[-1]
+    assert "vLLM" in message or "rollout" in message, message
+    assert "--resume" in message, message
+    done = max(r["iteration"] for r in _metrics(out))
+    assert 2 <= done < 4 and (out / "latest").resolve().name == f"iter-{done:06d}"
+    _train(out, "--resume", *args)
+    assert [r["iteration"] for r in _metrics(out)] == [1, 2, 3, 4]
