@@ -178,10 +178,20 @@ _TINY_INPUTS = (
 )
 
 
+def _content(path: Path) -> bytes:
+    """A tiny-model file's content as the stamp sees it: JSON canonicalised (sorted keys, no
+    whitespace) without ``transformers_version``, so that another patch release of transformers
+    or tokenizers writing the same model does not make the shipped base look stale."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict):
+        data.pop("transformers_version", None)
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def _recipe(recipe: WarmupRecipe, tiny_path: Path) -> dict:
     digest = hashlib.sha256()
     for name in _TINY_INPUTS:
-        digest.update((tiny_path / name).read_bytes())
+        digest.update(_content(tiny_path / name))
     return {
         "version": VERSION,
         "tiny_model": digest.hexdigest()[:16],

@@ -114,3 +114,23 @@ def test_real_base_writes_the_format_and_copies_options() -> None:
         rewards += g.reward
     assert valid >= 20  # measured: 0.86-0.89 of greedy answers name only valid options
     assert rewards / 32 < 0.5  # and no better than guessing (chance 1/3; measured 0.34-0.40)
+
+
+def test_the_stamp_ignores_the_library_version_that_wrote_the_tiny_model(tmp_path: Path) -> None:
+    import shutil
+
+    from testing import tiny_model
+
+    source = tiny_model.build_tiny_model()
+    copy = tmp_path / "tiny"
+    shutil.copytree(source, copy)
+    before = tiny_base._recipe(tiny_base.RECIPE, copy)
+    for name in ("config.json", "generation_config.json"):
+        data = json.loads((copy / name).read_text())
+        data["transformers_version"] = "9.99.9"
+        (copy / name).write_text(json.dumps(data, indent=7))  # another version, another layout
+    assert tiny_base._recipe(tiny_base.RECIPE, copy) == before
+    data = json.loads((copy / "config.json").read_text())
+    data["hidden_size"] += 1
+    (copy / "config.json").write_text(json.dumps(data))
+    assert tiny_base._recipe(tiny_base.RECIPE, copy) != before
