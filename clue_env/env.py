@@ -32,6 +32,24 @@ from .workers import OrderedPool
 
 MAX_PROMPT_CHARS = 200_000
 _BASE_CHARSET = frozenset(string.printable) | frozenset("•·")
+MAX_ACTION_CHARS = 4096
+
+
+def theme_charset(variant: Variant) -> set[str]:
+    """Every character a prompt of ``variant`` can hold: printable ASCII, the bullets, and the
+    characters of its theme's names (the Text spaces' charset; the investigation env's too)."""
+    theme = variant.theme
+    charset = set(_BASE_CHARSET)
+    for text in (
+        theme.intro,
+        theme.victim,
+        *theme.suspects,
+        *theme.weapons,
+        *theme.motives,
+        *(r.name for r in theme.rooms),
+    ):
+        charset.update(text)
+    return charset
 
 
 def episode_seed(base: int, episode: int) -> int:
@@ -81,22 +99,13 @@ class TemporalClueEnv(gym.Env[str, str]):
             self._variant = _resolve_variant(variant)
             self._difficulty = difficulty
             self._variant.difficulty(difficulty)  # fail now on a bad level or size
-            theme = self._variant.theme
-            for text in (
-                theme.intro,
-                theme.victim,
-                *theme.suspects,
-                *theme.weapons,
-                *theme.motives,
-                *(r.name for r in theme.rooms),
-            ):
-                charset.update(text)
+            charset = theme_charset(self._variant)
             if prefetch:
                 self._prefetcher = OrderedPool(
                     partial(generate_task, self._variant, difficulty), workers, ahead=prefetch
                 )
         self.observation_space = spaces.Text(max_length=MAX_PROMPT_CHARS, min_length=1, charset=frozenset(charset))
-        self.action_space = spaces.Text(max_length=4096, min_length=0, charset=frozenset(charset))
+        self.action_space = spaces.Text(max_length=MAX_ACTION_CHARS, min_length=0, charset=frozenset(charset))
         self._base_seed: int | None = None
         self._episode = 0
         self._task: Task | None = None

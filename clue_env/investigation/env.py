@@ -21,7 +21,6 @@ of ``clue generate``, investigated when first played; ``reset(options={"index": 
 from __future__ import annotations
 
 import itertools
-import string
 from functools import partial
 from typing import Any
 
@@ -30,7 +29,7 @@ from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
 from ..dataset import DatasetError, load_tasks
-from ..env import MAX_PROMPT_CHARS, episode_seed
+from ..env import _BASE_CHARSET, MAX_ACTION_CHARS, MAX_PROMPT_CHARS, episode_seed, theme_charset
 from ..puzzle import Puzzle, Task
 from ..sizes import Sizes
 from ..variant import Variant, get_variant
@@ -47,26 +46,32 @@ from .session import Session
 
 __all__ = ["MAX_ACTION_CHARS", "TemporalClueInvestigationEnv", "case_from_task"]
 
-MAX_ACTION_CHARS = 4096
-_BASE_CHARSET = frozenset(string.printable) | frozenset("•·")
+
+def _no_night(task: Task) -> str | None:
+    """Why ``task`` cannot be investigated (its record holds no simulated night), or None."""
+    record = task.record
+    if record.get("game") == "investigation" or ("night" in record and "case" in record):
+        return None
+    return (
+        f"puzzle {task.id} has no simulated night to answer questions from (the original benchmark's "
+        "files carry none); use a file written by `clue generate` or generated cases (variant=...)"
+    )
 
 
 def case_from_task(task: Task, withhold: float = DEFAULT_WITHHOLD) -> InvestigationCase:
     """The investigation a file's record stands for: an investigation record as it is, a puzzle
     record of ``clue generate`` investigated (``InvestigationError`` for a record without a night)."""
+    why = _no_night(task)
+    if why is not None:
+        raise InvestigationError(why)
     record = task.record
     if record.get("game") == "investigation":
         return InvestigationCase.from_record(record)
-    if "night" in record and "case" in record:
-        try:
-            puzzle = Puzzle.from_record(record)
-        except (KeyError, TypeError, ValueError) as err:
-            raise InvestigationError(f"puzzle {task.id}: bad puzzle record: {type(err).__name__}: {err}") from None
-        return case_from_puzzle(puzzle, withhold)
-    raise InvestigationError(
-        f"puzzle {task.id} has no simulated night to answer questions from (the original benchmark's "
-        "files carry none); use a file written by `clue generate` or generated cases (variant=...)"
-    )
+    try:
+        puzzle = Puzzle.from_record(record)
+    except (KeyError, TypeError, ValueError) as err:
+        raise InvestigationError(f"puzzle {task.id}: bad puzzle record: {type(err).__name__}: {err}") from None
+    return case_from_puzzle(puzzle, withhold)
 
 
 class TemporalClueInvestigationEnv(gym.Env[str, str]):
@@ -105,21 +110,14 @@ class TemporalClueInvestigationEnv(gym.Env[str, str]):
         if dataset is not None:
             self._tasks = load_tasks(dataset)
             for task in self._tasks:
-                record = task.record
-                if record.get("game") != "investigation" and not ("night" in record and "case" in record):
-                    raise DatasetError(
-                        f"{dataset}: puzzle {task.id} has no simulated night to answer questions from (the "
-                        "original benchmark's files carry none); use a file written by `clue generate`"
-                    )
+                why = _no_night(task)
+                if why is not None:
+                    raise DatasetError(f"{dataset}: {why}")
                 charset.update(task.prompt)
         else:
             self._variant = variant if isinstance(variant, Variant) else get_variant(variant)
             self._variant.difficulty(difficulty)  # fail now on a bad level or size
-            theme = self._variant.theme
-            for text in (theme.intro, theme.victim, *theme.suspects, *theme.weapons, *theme.motives):
-                charset.update(text)
-            for room in theme.rooms:
-                charset.update(room.name)
+            charset = theme_charset(self._variant)
             if prefetch:
                 self._prefetcher = OrderedPool(
                     partial(generate_case, self._variant, difficulty, withhold=self.withhold), workers, ahead=prefetch
