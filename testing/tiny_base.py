@@ -48,8 +48,6 @@ import json
 import math
 import os
 import random
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -255,24 +253,11 @@ def build_tiny_base(
     if not force and is_built(path, recipe):
         return path
     tiny_path = tiny_model.build_tiny_model()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-build-", dir=path.parent))
-    try:
-        _build(tmp, tiny_path, recipe, log or (lambda line: None))
-        if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}-old-", dir=path.parent))
-            try:
-                os.replace(path, old / "m")
-            except FileNotFoundError:  # another builder moved it away first
-                pass
-            shutil.rmtree(old, ignore_errors=True)
-        try:
-            os.replace(tmp, path)
-        except OSError:  # another builder put a complete base there meanwhile
-            if not is_built(path, recipe):
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    tiny_model.build_in_place(
+        path,
+        lambda tmp: _build(tmp, tiny_path, recipe, log or (lambda line: None)),
+        lambda: is_built(path, recipe),
+    )
     return path
 
 

@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 #: Bump when anything below changes what is built; a cached model with another stamp is rebuilt.
@@ -123,10 +124,18 @@ def build_tiny_model(path: Path | str | None = None, *, force: bool = False) -> 
     path = Path(path).expanduser() if path is not None else default_path()
     if not force and is_built(path):
         return path
+    build_in_place(path, _build, lambda: is_built(path))
+    return path
+
+
+def build_in_place(path: Path, build: Callable[[Path], None], complete: Callable[[], bool]) -> None:
+    """Run ``build(tmp)`` in a temporary directory beside ``path``, then move it into place, so a
+    reader never sees a half-written directory and concurrent builders do not clash (the last one
+    to finish wins; ``complete()`` says whether what another builder left at ``path`` will do)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-build-", dir=path.parent))
     try:
-        _build(tmp)
+        build(tmp)
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}-old-", dir=path.parent))
             try:
@@ -136,12 +145,11 @@ def build_tiny_model(path: Path | str | None = None, *, force: bool = False) -> 
             shutil.rmtree(old, ignore_errors=True)
         try:
             os.replace(tmp, path)
-        except OSError:  # another builder put a complete model there meanwhile
-            if not is_built(path):
+        except OSError:  # another builder put a complete directory there meanwhile
+            if not complete():
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return path
 
 
 # -- the build -----------------------------------------------------------------------------
