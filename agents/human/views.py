@@ -210,25 +210,24 @@ def notes_blocks(state: GameState, width: int) -> list[RenderableType]:
     if state.sheet.categories:
         out.append(cast_table(state, width))
     if state.inquiry is not None:
-        facts = Table.grid(padding=(0, 1))
-        facts.add_column(justify="right", style="dim", no_wrap=True)
-        facts.add_column()
-        facts.add_row("", Text("Facts learned", style="bold"))
-        for i, fact in enumerate(state.notepad.facts, 1):
-            facts.add_row(f"{i}.", fact)
-        if not state.notepad.facts:
-            facts.add_row("", Text("none yet: each answer of the witness (i) is written here", style="dim"))
-        out.append(facts)
-    notes = Table.grid(padding=(0, 1))
-    notes.add_column(justify="right", style="dim", no_wrap=True)
-    notes.add_column()
-    notes.add_row("", Text("Notes", style="bold"))
-    for i, note in enumerate(state.notepad.notes, 1):
-        notes.add_row(f"{i}.", note)
-    if not state.notepad.notes:
-        notes.add_row("", Text("none yet: n TEXT writes one, d N deletes note N", style="dim"))
-    out.append(notes)
+        out.append(
+            _numbered("Facts learned", state.notepad.facts, "none yet: each answer of the witness (i) is written here")
+        )
+    out.append(_numbered("Notes", state.notepad.notes, "none yet: n TEXT writes one, d N deletes note N"))
     return out
+
+
+def _numbered(title: str, items, empty: str) -> Table:
+    """A titled, numbered list of the notepad (``empty``: what to show while it has none)."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(justify="right", style="dim", no_wrap=True)
+    table.add_column()
+    table.add_row("", Text(title, style="bold"))
+    for i, item in enumerate(items, 1):
+        table.add_row(f"{i}.", item)
+    if not items:
+        table.add_row("", Text(empty, style="dim"))
+    return table
 
 
 def help_blocks(investigating: bool = False) -> list[RenderableType]:
