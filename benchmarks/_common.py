@@ -6,6 +6,7 @@ import os
 import platform
 import shlex
 import sys
+import time
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -41,3 +42,17 @@ def machine_facts(versions: str) -> list[str]:
         f"python {platform.python_version()}, {versions}",
         f"command: {shlex.join(['python', *sys.argv])}",
     ]
+
+
+def fill_pool(env, label: str, total: int) -> float:
+    """``env.reset(seed=0)`` (which starts its prefetch pool), then wait until every queued item is
+    ready, with a bar; the seconds it took."""
+    prefetcher = env.unwrapped._prefetcher
+    start = time.perf_counter()
+    env.reset(seed=0)
+    with progress() as bar:
+        task = bar.add_task(label, total=total)
+        while (ready := prefetcher.ready()) < prefetcher.queued():
+            bar.update(task, completed=ready)
+            time.sleep(0.1)
+    return time.perf_counter() - start

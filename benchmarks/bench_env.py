@@ -31,7 +31,7 @@ import _common
 import gymnasium as gym
 import numpy
 import ortools
-from _common import progress
+from _common import fill_pool, progress
 
 import clue_env  # noqa: F401  (registers TemporalClue-v0)
 from clue_env.env import TemporalClueEnv
@@ -131,14 +131,7 @@ def main() -> None:
             "TemporalClue-v0", variant=args.variant, difficulty=args.difficulty, prefetch=pool, workers=workers
         )
         prefetcher = env.unwrapped._prefetcher
-        start = time.perf_counter()
-        env.reset(seed=0)  # starts the pool on seeds derived from 0
-        with progress() as bar:
-            task_id = bar.add_task(f"filling pool, {workers} worker(s)", total=pool)
-            while (ready := prefetcher.ready()) < prefetcher.queued():
-                bar.update(task_id, completed=ready)
-                time.sleep(0.1)
-        fill = time.perf_counter() - start
+        fill = fill_pool(env, f"filling pool, {workers} worker(s)", pool)  # seeds derived from 0
         env.step(answer_for(env.unwrapped.task, True))
         episodes = prefetcher.queued()  # every one of them finished: no reset waits on CP-SAT
         window = max(1, episodes // 8)

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 import _common
 import gymnasium as gym
 import ortools
-from _common import progress
+from _common import fill_pool, progress
 
 import clue_env  # noqa: F401  (registers the environments)
 from agents.solver import CRITERIA, SolverAgent
@@ -97,14 +97,7 @@ def env_rows(pool: int, episodes_cap: int) -> list[str]:
     for workers in (2,):
         env = gym.make("TemporalClueInvestigation-v0", variant="tiny", prefetch=pool, workers=workers)
         prefetcher = env.unwrapped._prefetcher
-        start = time.perf_counter()
-        env.reset(seed=0)
-        with progress() as bar:
-            task = bar.add_task(f"filling the pool, {workers} workers", total=pool)
-            while (ready := prefetcher.ready()) < prefetcher.queued():
-                bar.update(task, completed=ready)
-                time.sleep(0.1)
-        fill = time.perf_counter() - start
+        fill = fill_pool(env, f"filling the pool, {workers} workers", pool)
         episodes = min(episodes_cap, prefetcher.queued())
         steps = 0
         step_s = reset_s = 0.0
