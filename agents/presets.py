@@ -54,18 +54,18 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def preset_model_path(name: str, config: AgentConfig | None = None) -> Path:
+def preset_model_path(name: str, config: AgentConfig | None = None, *, flag: str = "--model ") -> Path:
     """The weights directory for preset ``name``: ``config.model`` when given, else the
     preset's Hugging Face id from the cache (``tiny``: the tiny model's warmed-up base)."""
     preset = get_preset(name)
     explicit = config.model if config is not None and config.model else None
     if explicit:
-        return resolve_model(explicit)
+        return resolve_model(explicit, flag=flag)
     if preset.repo is None:
         from testing.tiny_base import tiny_base_path
 
         return tiny_base_path()
-    return resolve_model(preset.repo)
+    return resolve_model(preset.repo, flag=flag)
 
 
 def get_preset(name: str) -> Preset:

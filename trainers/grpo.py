@@ -240,7 +240,7 @@ class GRPORecipe:
         """The starting weights, found now so that missing ones fail in seconds with how to get them."""
         from agents.config import AgentConfig
         from agents.presets import PRESETS, preset_model_path
-        from agents.weights import ModelWeightsNotFound, resolve_model
+        from agents.weights import resolve_model
 
         c = self.config
         preset = get_train_preset(c.agent)
@@ -250,12 +250,9 @@ class GRPORecipe:
             raise ConfigError(f"agent {c.agent!r} cannot be trained: use a vLLM preset ({', '.join(PRESETS)}) or vllm")
         if c.agent == "vllm" and not c.model:
             raise ConfigError("agent vllm needs model=PATH (--set model=/path/to/checkpoint)")
-        try:
-            if c.agent in PRESETS:
-                return preset_model_path(c.agent, AgentConfig(model=c.model))
-            return resolve_model(c.model)
-        except ModelWeightsNotFound as err:  # the hint in clue train's terms
-            raise ModelWeightsNotFound(str(err).replace("`--model ", "`--set model=")) from None
+        if c.agent in PRESETS:  # the hints name clue train's option
+            return preset_model_path(c.agent, AgentConfig(model=c.model), flag="--set model=")
+        return resolve_model(c.model, flag="--set model=")
 
     def _check_gpus(self, preset) -> None:
         import torch
