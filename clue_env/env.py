@@ -7,6 +7,13 @@ the solution, the per-question results and the parsed answers.
 Puzzles come from a generator (``variant``/``difficulty``; ``reset(seed=s)`` plays puzzle
 ``s``, later resets without a seed continue a sequence derived from ``s``) or from a
 puzzle file (``dataset=...``; ``reset(options={"index": i})`` plays puzzle ``i``).
+
+``difficulty`` is any level ``Variant.difficulty`` takes: a level name, a rung number of the
+variant's ladder (``difficulty=3``), explicit ``Sizes``. ``reset(options={"difficulty": d})``
+plays that one reset's puzzle at level ``d`` instead: the same seed sequence (``seed=s`` with it
+plays puzzle ``s`` of level ``d``), and the next reset without the option is back at the env's
+own level. With ``prefetch`` the pool keeps making the env's own level; a puzzle of another level
+is made in this process at its reset (the pool's puzzle for that seed is dropped).
 """
 
 from __future__ import annotations
@@ -26,8 +33,8 @@ from .dataset import load_tasks
 from .generate import generate_task
 from .grading import Grader
 from .puzzle import Task
-from .sizes import Sizes
-from .variant import Variant, get_variant
+from .sizes import Difficulty, Sizes
+from .variant import Level, Variant, get_variant
 from .workers import OrderedPool
 
 MAX_PROMPT_CHARS = 200_000
@@ -66,6 +73,23 @@ def _seeds_from(base: int, start: int) -> Iterator[int]:
     return (episode_seed(base, k) for k in itertools.count(start))
 
 
+def reset_level(variant: Variant | None, options: dict[str, Any]) -> Difficulty | None:
+    """The level ``options["difficulty"]`` asks of one reset (checked before any seed is used), or None."""
+    if "difficulty" not in options:
+        return None
+    assert variant is not None
+    level: Level = options["difficulty"]
+    return variant.difficulty(level)
+
+
+def no_levels(options: dict[str, Any]) -> None:
+    """A dataset env has no levels to pick: ``options["difficulty"]`` is an error there."""
+    if "difficulty" in options:
+        raise ValueError(
+            "options['difficulty'] picks a generated level; this environment plays a puzzle file (use options['index'])"
+        )
+
+
 def _resolve_variant(variant: str | Variant) -> Variant:
     if isinstance(variant, Variant):
         return variant
@@ -78,7 +102,7 @@ class TemporalClueEnv(gym.Env[str, str]):
     def __init__(
         self,
         variant: str | Variant = "temporal",
-        difficulty: str | Sizes | None = None,
+        difficulty: str | int | Sizes | None = None,
         dataset: str | None = None,
         prefetch: int = 0,
         workers: int = 1,
@@ -98,7 +122,7 @@ class TemporalClueEnv(gym.Env[str, str]):
         else:
             self._variant = _resolve_variant(variant)
             self._difficulty = difficulty
-            self._variant.difficulty(difficulty)  # fail now on a bad level or size
+            self._level = self._variant.difficulty(difficulty)  # fail now on a bad level or size
             charset = theme_charset(self._variant)
             if prefetch:
                 self._prefetcher = OrderedPool(
@@ -120,8 +144,10 @@ class TemporalClueEnv(gym.Env[str, str]):
         """The current puzzle."""
         return self._task
 
-    def _next_generated(self, seed: int | None) -> Task:
+    def _next_generated(self, seed: int | None, level: Difficulty | None = None) -> Task:
+        """The next puzzle of the seed sequence, at the env's level or at ``level``."""
         assert self._variant is not None
+        other = level is not None and level != self._level
         restart = seed is not None or self._base_seed is None
         if restart:
             self._base_seed = seed if seed is not None else int(self.np_random.integers(2**31))
@@ -131,11 +157,14 @@ class TemporalClueEnv(gym.Env[str, str]):
         assert self._base_seed is not None
         puzzle_seed = episode_seed(self._base_seed, self._episode)
         self._episode += 1
-        if self._prefetcher is not None:
+        if self._prefetcher is not None and other:
+            seed_done = self._prefetcher.skip()
+            assert seed_done == puzzle_seed, (seed_done, puzzle_seed)
+        elif self._prefetcher is not None:
             seed_done, task = self._prefetcher.next()
             assert seed_done == puzzle_seed, (seed_done, puzzle_seed)  # the pool runs the same seed sequence
             return task
-        return generate_task(self._variant, self._difficulty, puzzle_seed)
+        return generate_task(self._variant, level if other else self._difficulty, puzzle_seed)
 
     def _next_from_dataset(self, options: dict[str, Any]) -> Task:
         assert self._tasks is not None
@@ -153,13 +182,14 @@ class TemporalClueEnv(gym.Env[str, str]):
         super().reset(seed=seed)
         options = dict(options or {})
         if self._tasks is not None:
+            no_levels(options)
             task = self._next_from_dataset(options)
         else:
             if "index" in options:
                 raise ValueError(
                     "options['index'] picks a puzzle of a dataset; this environment generates puzzles (use seed=)"
                 )
-            task = self._next_generated(seed)
+            task = self._next_generated(seed, reset_level(self._variant, options))
         self._task = task
         self._grader = Grader(task.solution, task.options)
         self._done = False

@@ -14,8 +14,7 @@ from .night import check_night, simulate_night
 from .puzzle import Puzzle, Task
 from .questions import draw_questions
 from .selection import SelectionStats, select_clues
-from .sizes import Difficulty, Sizes
-from .variant import Variant
+from .variant import Level, Variant
 from .workers import ordered_map
 
 
@@ -27,12 +26,13 @@ def seeded_rng(*parts: object) -> np.random.Generator:
 
 def generate_puzzle(
     variant: Variant,
-    difficulty: str | Sizes | Difficulty | None = None,
+    difficulty: Level = None,
     seed: int = 0,
     stats: SelectionStats | None = None,
 ) -> Puzzle:
-    """Generate puzzle ``seed`` of ``variant`` at ``difficulty`` (a level name, explicit
-    ``Sizes``, or None for the variant's default level)."""
+    """Generate puzzle ``seed`` of ``variant`` at ``difficulty`` (a level name, a rung number,
+    explicit ``Sizes``, or None for the variant's default level). Rung ``k`` and the named level
+    that is rung ``k`` give the same puzzle."""
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     seed = int(seed)
@@ -56,21 +56,22 @@ def generate_puzzle(
         night=night,
         clues=clues,
         questions=questions,
+        rung=variant.rung_index(level),
     )
 
 
-def generate_task(variant: Variant, difficulty: str | Sizes | Difficulty | None, seed: int) -> Task:
+def generate_task(variant: Variant, difficulty: Level, seed: int) -> Task:
     """Puzzle ``seed`` as a ``Task`` (prompt rendered): what an environment serves."""
     return generate_puzzle(variant, difficulty, seed).task()
 
 
-def generate_record(variant: Variant, difficulty: str | Sizes | Difficulty | None, seed: int) -> dict[str, Any]:
+def generate_record(variant: Variant, difficulty: Level, seed: int) -> dict[str, Any]:
     """Puzzle ``seed`` as the JSON record ``clue generate`` writes."""
     return generate_puzzle(variant, difficulty, seed).to_record()
 
 
 def generate_records(
-    variant: Variant, difficulty: str | Sizes | Difficulty | None, seeds: list[int], workers: int = 1
+    variant: Variant, difficulty: Level, seeds: list[int], workers: int = 1
 ) -> Iterator[dict[str, Any]]:
     """Puzzle records for ``seeds``, yielded in seed order whatever the number of worker processes."""
     variant.difficulty(difficulty)  # fail before starting any worker

@@ -48,6 +48,9 @@ class Task:
 
 @dataclass(frozen=True)
 class Puzzle:
+    """One generated puzzle. ``difficulty`` is its level's name; ``rung`` the number of that level
+    on the variant's ladder when the level is a rung (``Variant.ladder``), else None."""
+
     variant: str
     difficulty: str
     seed: int
@@ -57,6 +60,7 @@ class Puzzle:
     night: Night
     clues: tuple[Clue, ...]
     questions: tuple[Question, ...]
+    rung: int | None = None
 
     @property
     def id(self) -> str:
@@ -87,7 +91,9 @@ class Puzzle:
 
     def to_record(self) -> dict[str, Any]:
         """The JSON record written by ``clue generate``: the original benchmark's three
-        fields (prompt, solution, num_clues) first, then everything needed to rebuild it."""
+        fields (prompt, solution, num_clues) first, then everything needed to rebuild it
+        (``rung`` only when the level is a rung of the variant's ladder)."""
+        rung = {} if self.rung is None else {"rung": self.rung}
         return {
             "prompt": self.render(),
             "solution": self.solution,
@@ -95,6 +101,7 @@ class Puzzle:
             "id": self.id,
             "variant": self.variant,
             "difficulty": self.difficulty,
+            **rung,
             "seed": self.seed,
             "sizes": self.sizes.to_dict(),
             "options": self.options,
@@ -123,7 +130,17 @@ class Puzzle:
             night=Night.from_dict(record["night"]),
             clues=tuple(clue_from_json(c) for c in record["clues"]),
             questions=tuple(Question.from_json(q) for q in record["questions"]),
+            rung=_rung(record.get("rung")),
         )
+
+
+def _rung(value: object) -> int | None:
+    """A record's ``rung`` (absent from records of levels that are no rung, and of older files)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"a puzzle record's 'rung' must be an integer >= 0, got {value!r}")
+    return value
 
 
 def _bullets(items: list[str]) -> str:

@@ -164,11 +164,16 @@ class Difficulty:
         spans = (self.suspects, self.weapons, self.rooms, self.times, self.bonus_questions)
         if self.tiers:
             return None
-        if any(lo != hi for lo, hi in spans) or self.motives in ("shared", "any"):
+        if any(lo != hi for lo, hi in spans) or self.motives == "any":
             return None
         if self.motive_chance not in (0.0, 1.0) or self.ask_chance != 1.0 or len(self.minutes_per_step) != 1:
             return None
-        motives = self.suspects[0] if self.motives == "unique" and self.motive_chance == 1.0 else 0
+        motives = self.suspects[0] if self.motives != "none" and self.motive_chance == 1.0 else 0
+        if self.motives == "shared" and motives >= 2:
+            lo, hi = self.shared_motives
+            if lo != hi:
+                return None
+            motives = min(lo, motives - 1)
         return Sizes(
             self.suspects[0],
             self.weapons[0],

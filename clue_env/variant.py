@@ -1,4 +1,4 @@
-"""Variants: a theme, its difficulty levels and its clue mix, under one name; the table of them all."""
+"""Variants: a theme, its difficulty levels, its ladder and its clue mix, under one name; the table of them all."""
 
 from __future__ import annotations
 
@@ -9,10 +9,15 @@ from dataclasses import dataclass, field
 from plugins import Entry, Registry
 
 from .clue_maker import CLUE_KINDS
+from .ladder import Ladder, as_rung_number, build_ladder, derive_ladder_sizes, level_score
 from .sizes import Difficulty, Levels, Sizes, fixed
 from .theme import Theme
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+
+Level = str | int | Sizes | Difficulty | None
+"""What names a level of a variant: a level name, a rung number of its ladder (an int or a string
+of digits), explicit sizes, a ``Difficulty``, or None for its default level (``Variant.difficulty``)."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,9 @@ class Variant:
         levels: named difficulty levels and the default one.
         clue_weights: relative frequency of each clue kind (see ``clue_maker.CLUE_KINDS``);
             None for the default mix.
+        ladder_sizes: the sizes of the rungs of its difficulty scale, easiest first (strictly
+            increasing in ``ladder.size_score``); empty: derived from the theme and the levels
+            (``ladder.derive_ladder_sizes``). See :attr:`ladder`.
     """
 
     name: str
@@ -33,6 +41,8 @@ class Variant:
     theme: Theme
     levels: Levels
     clue_weights: Mapping[str, float] | None = field(default=None, hash=False, compare=False)
+    ladder_sizes: tuple[Sizes, ...] = ()
+    _ladder: Ladder = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -53,6 +63,12 @@ class Variant:
                 )
         for level in self.levels.levels:
             self._check_fits(level.name, Sizes(level.suspects[1], level.weapons[1], level.rooms[1], level.times[1]))
+        sizes = tuple(self.ladder_sizes) or derive_ladder_sizes(self.theme, self.levels)
+        for i, rung in enumerate(sizes):
+            if isinstance(rung, Sizes):
+                self._check_fits(f"ladder rung {i}", rung)
+        object.__setattr__(self, "ladder_sizes", tuple(self.ladder_sizes))
+        object.__setattr__(self, "_ladder", build_ladder(self.name, self.levels, sizes))
 
     def _check_fits(self, where: str, sizes: Sizes) -> None:
         t = self.theme
@@ -65,17 +81,68 @@ class Variant:
             if need > have:
                 raise ValueError(f"variant {self.name!r}, {where}: needs {need} {what}, its theme has {have}")
 
-    def difficulty(self, difficulty: str | Sizes | Difficulty | None) -> Difficulty:
-        """The level named ``difficulty`` (None: the default), or a fixed level for explicit sizes."""
+    @property
+    def ladder(self) -> tuple[Difficulty, ...]:
+        """The rungs of its difficulty scale, easiest first, each a fixed-size level: a named level
+        where one has the rung's sizes (so ``difficulty(k)`` and that name give the same puzzles),
+        else a level named by the sizes' tag. Ordered by ``ladder.size_score``, strictly increasing."""
+        return self._ladder.rungs
+
+    @property
+    def max_difficulty(self) -> int:
+        """The top rung's number: the scale runs ``0 .. max_difficulty``."""
+        return len(self._ladder.rungs) - 1
+
+    def difficulty(self, difficulty: Level) -> Difficulty:
+        """The level ``difficulty`` names: a level name (None: the default), a rung number ``k`` (an
+        int, or a string of digits) or a rung's name (``ladder[k]``), or explicit ``Sizes`` (a fixed
+        level named by their tag); a ``Difficulty`` is returned as it is."""
         if isinstance(difficulty, Difficulty):
             return difficulty
         if isinstance(difficulty, Sizes):
             self._check_fits("explicit sizes", difficulty)
             return fixed(difficulty.tag(), difficulty)
+        if difficulty is not None and not isinstance(difficulty, str):
+            number = as_rung_number(difficulty)
+            if number is None:
+                raise ValueError(
+                    f"variant {self.name!r}: difficulty must be a level name, a rung number 0..{self.max_difficulty}, "
+                    f"clue_env.Sizes or a clue_env.Difficulty, got {difficulty!r}"
+                )
+            return self._rung_at(number)
+        if difficulty is None or difficulty in self.levels.names:
+            return self.levels.get(difficulty)
+        number = as_rung_number(difficulty)
+        if number is not None:
+            return self._rung_at(number)
+        rung = self._ladder.by_name(difficulty)
+        if rung is not None:
+            return rung
         try:
             return self.levels.get(difficulty)
         except KeyError as err:
-            raise ValueError(f"variant {self.name!r}: {err.args[0]}") from None
+            raise ValueError(f"variant {self.name!r}: {err.args[0]}, or a rung 0..{self.max_difficulty}") from None
+
+    def _rung_at(self, k: int) -> Difficulty:
+        if not 0 <= k <= self.max_difficulty:
+            raise ValueError(f"variant {self.name!r}: difficulty {k} is off its scale 0..{self.max_difficulty}")
+        return self._ladder.rungs[k]
+
+    def rung_index(self, level: Level) -> int | None:
+        """The rung that ``level`` is (the same name and sizes: it gives rung ``k``'s puzzles), or None."""
+        return self._ladder.index(self.difficulty(level))
+
+    def rung(self, level: Level = None) -> float:
+        """Where ``level`` sits on the scale ``0 .. max_difficulty``: its number for a rung (a named
+        level that is a rung included); for any other level (a named distribution such as
+        ``temporal/medium``, explicit sizes) its expected ``ladder.size_score`` -- log2 of the number
+        of ways to answer every question, averaged over the level's size draws -- interpolated
+        linearly between the scores of the rungs below and above it, clamped to the scale's ends."""
+        resolved = self.difficulty(level)
+        index = self._ladder.index(resolved)
+        if index is not None:
+            return float(index)
+        return self._ladder.position(level_score(resolved))
 
 
 VARIANTS: Registry[Variant] = Registry(

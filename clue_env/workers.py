@@ -91,6 +91,16 @@ class OrderedPool(Generic[T]):
             self._fill()
         return seed, fut.result()
 
+    def skip(self) -> int:
+        """Drop the next seed without waiting for its result (cancelled when not yet started); returns it."""
+        if not self._queue:
+            raise RuntimeError("no seed is queued: the seed sequence is used up")
+        seed, fut = self._queue.popleft()
+        fut.cancel()
+        if len(self._queue) <= self.ahead // 2:
+            self._fill()
+        return seed
+
     def peek(self) -> int | None:
         """The seed whose result :meth:`next` returns, None when nothing is queued."""
         return self._queue[0][0] if self._queue else None

@@ -9,7 +9,14 @@ The trainer's validation uses the same pieces.
 
 from .episode import Episode, EpisodeError
 from .reference import Reference, load_reference, reference_names
-from .report import ReportError, leaderboard, load_summaries, plot_accuracy_vs_cost
+from .report import (
+    ReportError,
+    difficulty_table,
+    leaderboard,
+    load_summaries,
+    plot_accuracy_vs_cost,
+    plot_accuracy_vs_difficulty,
+)
 from .runner import (
     RESULTS,
     RUN,
@@ -17,6 +24,7 @@ from .runner import (
     EvalError,
     RunFolder,
     Tally,
+    by_difficulty,
     check_out_dir,
     evaluate,
     read_results,
@@ -37,13 +45,16 @@ __all__ = [
     "RunFolder",
     "Tally",
     "TaskSource",
+    "by_difficulty",
     "check_out_dir",
+    "difficulty_table",
     "evaluate",
     "leaderboard",
     "load_reference",
     "load_source",
     "load_summaries",
     "plot_accuracy_vs_cost",
+    "plot_accuracy_vs_difficulty",
     "read_results",
     "reference_names",
     "sampling_meta",

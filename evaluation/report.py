@@ -1,5 +1,7 @@
 """Comparing evaluation runs: a leaderboard that fits 80 columns and an accuracy-versus-cost chart,
-optionally beside the published study's results (:mod:`evaluation.reference`)."""
+optionally beside the published study's results (:mod:`evaluation.reference`); for runs over
+several difficulties (``by_difficulty`` in their summaries), accuracy per difficulty as a table
+and an accuracy-versus-difficulty chart."""
 
 from __future__ import annotations
 
@@ -80,18 +82,91 @@ def leaderboard(summaries: list[dict[str, Any]]) -> Table:
     return table
 
 
-def plot_path(path: str | Path) -> Path:
+def difficulty_table(summaries: list[dict[str, Any]]) -> Table | None:
+    """Accuracy per difficulty of the runs whose summaries have ``by_difficulty`` (easiest first),
+    None when no run has it."""
+    runs = [s for s in summaries if isinstance(s.get("by_difficulty"), dict) and s["by_difficulty"]]
+    if not runs:
+        return None
+    table = Table(title="Accuracy by difficulty", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    table.add_column("run", overflow="fold", ratio=2)
+    table.add_column("difficulty", overflow="fold", ratio=3)
+    for col in ("rung", "n", "accuracy", "solved"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for s in runs:
+        for name, g in s["by_difficulty"].items():
+            place = g.get("rung")
+            if place is None and isinstance(g.get("position"), (int, float)):
+                place = f"≈{g['position']:.1f}"
+            table.add_row(
+                s["run"],
+                str(name),
+                "-" if place is None else str(place),
+                str(g.get("n", 0)),
+                f"{100 * float(g.get('mean_reward', 0.0)):.1f}±{100 * float(g.get('stderr', 0.0)):.1f}%",
+                str(g.get("solved", 0)),
+            )
+    return table
+
+
+def plot_path(path: str | Path, flag: str = "--plot") -> Path:
     """The file a chart named ``path`` is written to (``.png`` added when it has no extension);
-    :class:`ReportError` for an unknown extension or a missing folder."""
+    :class:`ReportError` (naming ``flag``) for an unknown extension or a missing folder."""
     out = Path(path)
     if not out.suffix:
         out = out.with_name(out.name + ".png")
     fmt = out.suffix[1:].lower()
     if fmt not in PLOT_FORMATS:
-        raise ReportError(f"--plot {path}: unknown image format {out.suffix!r}; use one of {', '.join(PLOT_FORMATS)}")
+        raise ReportError(f"{flag} {path}: unknown image format {out.suffix!r}; use one of {', '.join(PLOT_FORMATS)}")
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
-        raise ReportError(f"--plot {path}: folder {parent} does not exist")
+        raise ReportError(f"{flag} {path}: folder {parent} does not exist")
+    return out
+
+
+def plot_accuracy_vs_difficulty(summaries: list[dict[str, Any]], path: str | Path) -> Path:
+    """Accuracy (mean reward ± stderr) against difficulty, one line per run that has
+    ``by_difficulty``: x is each level's place on its variant's scale (its rung, or the fractional
+    position of a level that is no rung; levels without one are placed after the others).
+    :class:`ReportError` when no run has ``by_difficulty``. Returns the file written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = plot_path(path, "--plot-difficulty")
+    runs = [s for s in summaries if isinstance(s.get("by_difficulty"), dict) and s["by_difficulty"]]
+    if not runs:
+        raise ReportError(
+            "--plot-difficulty: no run spans several difficulties (evaluate with e.g. `clue eval --difficulty 0-4`)"
+        )
+    fig, ax = plt.subplots(figsize=(8, 4.8), dpi=120)
+    ticks: dict[float, str] = {}
+    for s in runs:
+        groups = list(s["by_difficulty"].items())
+        placed = [float(g["position"]) for _, g in groups if isinstance(g.get("position"), (int, float))]
+        after = max(placed, default=-1.0) + 1.0
+        xs, ys, errs = [], [], []
+        for name, g in groups:
+            x = g.get("position")
+            if not isinstance(x, (int, float)):
+                x, after = after, after + 1.0
+            xs.append(float(x))
+            ys.append(100 * float(g.get("mean_reward", 0.0)))
+            errs.append(100 * float(g.get("stderr", 0.0)))
+            ticks.setdefault(round(float(x), 2), str(g["rung"]) if g.get("rung") is not None else str(name))
+        ax.errorbar(xs, ys, yerr=errs, marker="o", capsize=3, label=f"{s['run']} ({label(s)})")
+    if len(ticks) <= 30:
+        ax.set_xticks(list(ticks), list(ticks.values()), fontsize=7, rotation=0 if len(ticks) <= 15 else 90)
+    ax.set_xlabel("difficulty (rung of the variant's scale)")
+    ax.set_ylabel("accuracy (% of questions right)")
+    ax.set_ylim(0, 100)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.suptitle("Temporal Clue: accuracy vs difficulty")
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
     return out
 
 

@@ -22,7 +22,7 @@ import contextlib
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from clue_env.puzzle import Task
 
 from .episode import Episode, EpisodeError
 from .play import Item, play
+from .tasks import item_level, level_position
 
 RESULTS = "results.jsonl"
 SUMMARY = "summary.json"
@@ -121,12 +122,53 @@ def read_results(path: str | Path, repair: bool = False) -> list[Episode]:
     return episodes
 
 
-def summarize(episodes: Sequence[Episode], meta: dict[str, Any]) -> dict[str, Any]:
+def by_difficulty(
+    episodes: Sequence[Episode], levels: Mapping[str, tuple[str, str, int | None] | None]
+) -> dict[str, dict[str, Any]]:
+    """Accuracy per level: ``{level: {"rung", "position", "n", "mean_reward", "stderr", "solved"}}``
+    for the episodes whose puzzle ``levels`` (puzzle id -> ``tasks.item_level``) names, easiest
+    first (by ``position``, the level's place on its variant's scale); empty unless they span more
+    than one level. A level is keyed by its name (``variant/name`` when a run spans variants)."""
+    known = {pid: lvl for pid, lvl in levels.items() if lvl is not None}
+    spanned = {known[e.puzzle_id] for e in episodes if e.puzzle_id in known}
+    if len({(v, name) for v, name, _ in spanned}) < 2:
+        return {}
+    several = len({v for v, _, _ in spanned}) > 1
+    tallies: dict[tuple[str, str, int | None], Tally] = {}
+    for e in episodes:
+        if e.puzzle_id in known:
+            tallies.setdefault(known[e.puzzle_id], Tally()).add(e)
+    rows = []
+    for (variant, name, rung), tally in tallies.items():
+        position = float(rung) if rung is not None else level_position(variant, name)
+        row = {
+            "rung": rung,
+            "position": position,
+            "n": tally.done,
+            "mean_reward": tally.mean,
+            "stderr": tally.stderr,
+            "solved": tally.solved,
+        }
+        rows.append((f"{variant}/{name}" if several else name, row))
+    rows.sort(key=lambda kv: (kv[1]["position"] is None, kv[1]["position"] or 0.0, kv[0]))
+    return dict(rows)
+
+
+def summarize(
+    episodes: Sequence[Episode],
+    meta: dict[str, Any],
+    levels: Mapping[str, tuple[str, str, int | None] | None] | None = None,
+) -> dict[str, Any]:
+    """The run's summary; with ``levels`` (puzzle id -> ``tasks.item_level``), ``by_difficulty`` too
+    when the episodes span several levels (see :func:`by_difficulty`)."""
     tally = Tally()
     for e in episodes:
         tally.add(e)
     n_puzzles = max(1, len(tally.puzzles))
     extra = {"mean_questions": tally.questions / tally.investigations} if tally.investigations else {}
+    groups = by_difficulty(episodes, levels or {})
+    if groups:
+        extra["by_difficulty"] = groups
     return {
         **meta,
         "n": tally.done,
@@ -296,6 +338,6 @@ def evaluate(
             on_record(episode, tally)
 
     asyncio.run(_run(agent, jobs, sampling, concurrency, write, folder.meta.get("model")))
-    summary = summarize(episodes, folder.meta)
+    summary = summarize(episodes, folder.meta, {t.id: item_level(t) for t in tasks})
     folder.write_summary(summary)
     return summary

@@ -16,8 +16,8 @@ from clue_env.dataset import load_tasks, task_from_record
 from clue_env.generate import generate_records
 from clue_env.investigation import InvestigationCase, case_from_task, generate_case_records
 from clue_env.puzzle import Task
-from clue_env.sizes import Difficulty, Sizes
-from clue_env.variant import Variant, get_variant
+from clue_env.sizes import Difficulty
+from clue_env.variant import Level, Variant, get_variant
 
 DEFAULT_COUNT = 10
 GAMES = ("puzzle", "investigation")
@@ -27,12 +27,15 @@ GAMES = ("puzzle", "investigation")
 class TaskSource:
     """Where puzzles come from: ``dataset`` (a .json/.jsonl file) or ``variant``/``difficulty``
     with seeds ``seed .. seed + n - 1``. ``n`` None: the whole file, or :data:`DEFAULT_COUNT`.
+    ``difficulty`` is one level (a name, a rung number of the variant's ladder, explicit sizes; see
+    ``Variant.difficulty``) or a tuple of them: then ``n`` puzzles of each, the same seeds at every
+    level, level after level in the order given (``difficulty=(0, 1, 2)``: rungs 0 to 2).
     ``game``: ``puzzle`` (one prompt, one answer) or ``investigation`` (ask, then accuse; a file of
     ``clue generate`` puzzles or of investigation records)."""
 
     dataset: str | Path | None = None
     variant: str | Variant = "temporal"
-    difficulty: str | Sizes | Difficulty | None = None
+    difficulty: Level | tuple[Level, ...] = None
     n: int | None = None
     seed: int = 0
     game: str = "puzzle"
@@ -44,6 +47,35 @@ class TaskSource:
             raise ValueError(f"--n must be an integer >= 1, got {self.n!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"--seed must be an integer >= 0, got {self.seed!r}")
+        if isinstance(self.difficulty, list):
+            object.__setattr__(self, "difficulty", tuple(self.difficulty))
+        if isinstance(self.difficulty, tuple) and not self.difficulty:
+            raise ValueError("--difficulty: give at least one level")
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        """The levels asked for, as a tuple (one level: a tuple of one)."""
+        return self.difficulty if isinstance(self.difficulty, tuple) else (self.difficulty,)
+
+    def resolve(self) -> tuple[Variant, tuple[Difficulty, ...]]:
+        """The variant and each level, checked: ``ValueError`` for a bad level or one given twice
+        (``"cpu"`` and ``2`` are the same rung of ``tiny``)."""
+        variant = self.variant if isinstance(self.variant, Variant) else get_variant(self.variant)
+        levels = tuple(variant.difficulty(level) for level in self.levels)
+        names = [level.name for level in levels]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ValueError(
+                    f"--difficulty: variant {variant.name!r} level {name!r} is asked twice "
+                    f"({self.levels[names.index(name)]!r} and {self.levels[i]!r})"
+                )
+        return variant, levels
+
+    def difficulty_names(self) -> str | list[str]:
+        """What ``run.json`` records as ``difficulty``: the level's name, or the list of them."""
+        _, levels = self.resolve()
+        names = [level.name for level in levels]
+        return names if isinstance(self.difficulty, tuple) else names[0]
 
 
 def load_source(
@@ -57,15 +89,42 @@ def load_source(
         tasks = load_tasks(source.dataset)[: source.n]
         items = [case_from_task(t) for t in tasks] if investigating else tasks
         return items, {"game": source.game, "dataset": str(source.dataset)}
-    variant = source.variant if isinstance(source.variant, Variant) else get_variant(source.variant)
-    level = variant.difficulty(source.difficulty)
+    variant, levels = source.resolve()
     n = source.n if source.n is not None else DEFAULT_COUNT
     seeds = list(range(source.seed, source.seed + n))
     make = generate_case_records if investigating else generate_records
     read = InvestigationCase.from_record if investigating else task_from_record
     items = []
-    for record in make(variant, source.difficulty, seeds, workers=workers):
-        items.append(read(record))
-        if on_task is not None:
-            on_task(len(items), n)
-    return items, {"game": source.game, "variant": variant.name, "difficulty": level.name, "seed": source.seed}
+    for level in levels:
+        for record in make(variant, level, seeds, workers=workers):
+            items.append(read(record))
+            if on_task is not None:
+                on_task(len(items), n * len(levels))
+    return items, {
+        "game": source.game,
+        "variant": variant.name,
+        "difficulty": source.difficulty_names(),
+        "seed": source.seed,
+    }
+
+
+def item_level(item: Task | InvestigationCase) -> tuple[str, str, int | None] | None:
+    """The variant, level name and rung (or None) a puzzle or case was generated at, from its
+    record; None for puzzles that say none (the original benchmark's)."""
+    if isinstance(item, InvestigationCase):
+        return item.puzzle.variant, item.puzzle.difficulty, item.puzzle.rung
+    record = item.record
+    name = record.get("difficulty") if isinstance(record, dict) else None
+    if not isinstance(name, str):
+        return None
+    rung = record.get("rung")
+    return str(record.get("variant", "")), name, rung if isinstance(rung, int) and not isinstance(rung, bool) else None
+
+
+def level_position(variant: str, level: str) -> float | None:
+    """Where ``level`` sits on ``variant``'s scale (``Variant.rung``), None when the variant is not
+    installed or the level is none of its levels or rungs (explicit sizes)."""
+    try:
+        return get_variant(variant).rung(level)
+    except (ValueError, KeyError):
+        return None

@@ -14,6 +14,12 @@ Truncated samples (cut off at ``max_tokens``) follow ``GRPOConfig.truncation``: 
 like any other), ``penalize`` (their reward becomes ``truncation_reward`` before the statistics),
 or ``mask`` (their reward still counts in the group's statistics, but they get no gradient and do
 not count in the loss normaliser, as DAPO's overlong filtering).
+
+``GRPOConfig.overlong_buffer`` adds DAPO's soft overlong punishment on top of any of those: an
+answer of ``L`` sampled tokens, within ``buffer`` tokens of ``max_new_tokens``, loses
+``overlong_penalty * (L - (max_new_tokens - buffer)) / buffer`` of its reward (the whole penalty at
+``max_new_tokens``), so the group learns to finish before the cut instead of only learning that a
+cut-off answer is bad. In a multi-turn sample the longest turn counts (each turn has its own limit).
 """
 
 from __future__ import annotations
@@ -68,13 +74,37 @@ def _mean_std(values: Sequence[float]) -> tuple[float, float]:
     return mean, math.sqrt(var)
 
 
+def overlong_penalty(length: int, config: GRPOConfig) -> float:
+    """DAPO's soft overlong punishment of an answer ``length`` tokens long (0 or negative; see the module docstring)."""
+    buffer = config.overlong_buffer
+    if buffer <= 0:
+        return 0.0
+    start = config.max_new_tokens - buffer
+    if length <= start:
+        return 0.0
+    return -config.overlong_penalty * min(1.0, (length - start) / buffer)
+
+
+def effective_reward(sample: Sample, config: GRPOConfig) -> float:
+    """The reward the advantages are computed from: the truncation policy's, then the overlong penalty."""
+    reward = config.truncation_reward if (sample.truncated and config.truncation == "penalize") else sample.reward
+    if config.overlong_buffer:
+        reward += overlong_penalty(sample.longest_turn, config)
+    return reward
+
+
+def has_signal(rewards: Sequence[float], config: GRPOConfig) -> bool:
+    """Whether a group's rewards vary by more than ``reward_tolerance``: a group that does not is dropped."""
+    return bool(rewards) and max(rewards) - min(rewards) > config.reward_tolerance
+
+
 def compute_advantages(samples: Sequence[Sample], config: GRPOConfig) -> Advantages:
     """Advantages for a batch of samples, grouped by ``Sample.group``; see the module docstring."""
     samples = list(samples)
     if not samples:
         return Advantages((), (), 0, 0, 0, 0, 0, 0, 0.0)
     policy = config.truncation
-    rewards = [config.truncation_reward if (s.truncated and policy == "penalize") else s.reward for s in samples]
+    rewards = [effective_reward(s, config) for s in samples]
     groups: dict[Hashable, list[int]] = {}
     for i, s in enumerate(samples):
         groups.setdefault(s.group, []).append(i)
@@ -84,7 +114,7 @@ def compute_advantages(samples: Sequence[Sample], config: GRPOConfig) -> Advanta
     dropped = 0
     for members in groups.values():
         values = [rewards[i] for i in members]
-        if max(values) - min(values) <= config.reward_tolerance:
+        if not has_signal(values, config):
             dropped += 1
             continue
         mean, std = _mean_std(values)

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from trainers.curriculum import CURRICULA, check_schedule
+
 ADVANTAGE_SCALINGS = ("group", "batch", "none")
 LOSS_NORMALIZATIONS = ("token", "sequence")
 TRUNCATION_POLICIES = ("keep", "mask", "penalize")
@@ -56,6 +58,11 @@ class GRPOConfig:
     """A sample cut off at max_tokens: ``keep`` as is, ``mask`` (no gradient, not counted), ``penalize`` (reward 0)."""
     truncation_reward: float = 0.0
     """The reward a truncated sample gets under ``truncation="penalize"``."""
+    overlong_buffer: int = 0
+    """DAPO's soft overlong penalty: an answer within this many tokens of ``max_new_tokens`` loses up to
+    ``overlong_penalty`` of its reward, linearly (0: off); beside any ``truncation`` policy."""
+    overlong_penalty: float = 1.0
+    """The penalty at ``max_new_tokens`` with ``overlong_buffer`` (DAPO: 1)."""
     row_len: int = 16384
     """Tokens per packed row (one forward pass's sequence); a multiple of 128 suits FlexAttention's blocks."""
     logprob_chunk: int = 1024
@@ -100,6 +107,36 @@ class GRPOConfig:
     seed: int = 0
     """Seed of the puzzles, the sampling and the training; the same seed gives the same run."""
 
+    # -- the curriculum (trainers.curriculum) and dynamic sampling
+    curriculum: Literal["fixed", "schedule", "adaptive"] = "fixed"
+    """Where on the variant's difficulty scale the training puzzles come from: ``fixed`` (always
+    ``difficulty``), ``schedule`` (``curriculum_schedule``) or ``adaptive`` (kept at the pass rate
+    ``curriculum_target``); validation stays on ``val_difficulty``/``difficulty``."""
+    curriculum_schedule: dict[str, str] = field(default_factory=dict)
+    """``schedule``: {from iteration: difficulty}, e.g. ``--set curriculum_schedule=1:0,20:2,40:3`` (iterations
+    counted from 1 as in metrics.jsonl, increasing; difficulties are rungs of the scale or level names)."""
+    curriculum_target: float = 0.5
+    """``adaptive``: the pass rate (mean share of questions answered right) the controller aims for, in (0, 1)."""
+    curriculum_band: float = 0.1
+    """``adaptive``: no move while the recent pass rate is within target +- band."""
+    curriculum_step: float = 0.5
+    """``adaptive``: how far one move goes on the scale (0.5: from rung 2 to a half-and-half mix of 2 and 3)."""
+    curriculum_min_iterations: int = 2
+    """``adaptive``: iterations at a position before the next move; the mean pass rate over them decides it."""
+    curriculum_start: str | None = None
+    """``adaptive``: the starting difficulty (a rung, a fraction such as 1.5, or a level name; None: ``difficulty``)."""
+    curriculum_min: str | None = None
+    """``adaptive``: the easiest difficulty it may go to (None: the scale's first rung)."""
+    curriculum_max: str | None = None
+    """``adaptive``: the hardest difficulty it may go to (None: the scale's last rung)."""
+    dynamic_sampling: bool = False
+    """Drop groups whose rewards do not vary and sample fresh puzzles in their place until the batch
+    holds ``tasks_per_iteration`` groups or ``dynamic_sampling_max_rounds`` extra rounds ran (DAPO)."""
+    dynamic_sampling_max_rounds: int = 3
+    """Extra rollout rounds at most per iteration with ``dynamic_sampling``."""
+    rollout_token_budget: int = 0
+    """Stop once this many tokens have been sampled in rollouts (all rounds), for compute-matched runs; 0: no limit."""
+
     # -- sampling
     top_p: float = 1.0
     """Nucleus sampling threshold of the rollouts."""
@@ -143,6 +180,9 @@ class GRPOConfig:
     """Validate every this many iterations (and after the last); 0: never."""
     val_temperature: float = 0.0
     """Sampling temperature of validation (0: greedy)."""
+    val_ladder: str | None = None
+    """More difficulties to validate on beside the target, e.g. ``"4,6"`` or ``"0-5"`` (rungs or level
+    names); each gets ``val_tasks`` puzzles and its reward is logged in ``val_reward_by_difficulty``."""
 
     # -- checkpoints
     save_every: int = 1
@@ -196,6 +236,35 @@ class GRPOConfig:
             isinstance(k, str) and isinstance(v, str) for k, v in self.agent_args.items()
         ):
             raise bad("agent_args", "a table of setting -> string value")
+        if self.curriculum not in CURRICULA:
+            raise bad("curriculum", f"one of {', '.join(CURRICULA)}")
+        t = self.curriculum_target
+        if isinstance(t, bool) or not isinstance(t, int | float) or not (0 < t < 1):
+            raise bad("curriculum_target", "a number inside (0, 1)")
+        b = self.curriculum_band
+        if isinstance(b, bool) or not isinstance(b, int | float) or not (0 <= b < 0.5):
+            raise bad("curriculum_band", "a number in [0, 0.5)")
+        if not isinstance(self.curriculum_schedule, dict):
+            raise bad("curriculum_schedule", "a table of iteration -> difficulty")
+        if any(not isinstance(v, str | int) or isinstance(v, bool) for v in self.curriculum_schedule.values()):
+            raise bad("curriculum_schedule", "a table of iteration -> difficulty (a rung or a level name)")
+        schedule = {str(k).strip(): str(v).strip() for k, v in self.curriculum_schedule.items()}
+        object.__setattr__(self, "curriculum_schedule", schedule)
+        try:
+            check_schedule(schedule)
+        except ValueError as err:
+            raise ConfigError(f"GRPOConfig.{err}") from None
+        if self.curriculum == "schedule" and not schedule:
+            raise bad("curriculum_schedule", "at least one step with curriculum=schedule (e.g. 1:0,20:2)")
+        if any(not v for v in schedule.values()):
+            raise bad("curriculum_schedule", "a difficulty at every step")
+        if self.curriculum != "fixed" and self.dataset:
+            raise ConfigError(
+                f"GRPOConfig.curriculum={self.curriculum} needs generated puzzles; it cannot pick difficulties "
+                f"from dataset={self.dataset!r} (use curriculum=fixed)"
+            )
+        if self.overlong_buffer >= self.max_new_tokens:
+            raise bad("overlong_buffer", f"smaller than max_new_tokens ({self.max_new_tokens})")
         if self.tasks_per_iteration * self.samples_per_task < 2:
             raise bad("samples_per_task", "> 1 (a group needs two answers to compare)")
 
@@ -294,6 +363,10 @@ _INT_FIELDS = {
     "val_tasks": 1,
     "val_every": 0,
     "save_every": 1,
+    "curriculum_min_iterations": 1,
+    "dynamic_sampling_max_rounds": 1,
+    "rollout_token_budget": 0,
+    "overlong_buffer": 0,
 }
 _FLOAT_FIELDS: dict[str, tuple[float, float | None, bool]] = {  # (low, high, low excluded)
     "lora_alpha": (0.0, None, True),
@@ -304,6 +377,8 @@ _FLOAT_FIELDS: dict[str, tuple[float, float | None, bool]] = {  # (low, high, lo
     "adam_beta2": (0.0, 1.0, False),
     "max_grad_norm": (0.0, None, False),
     "val_temperature": (0.0, None, False),
+    "curriculum_step": (0.0, None, True),
+    "overlong_penalty": (0.0, None, False),
 }
 
 

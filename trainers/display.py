@@ -61,13 +61,22 @@ class TrainDisplay:
             self._progress.console.print(f"start: val {record['val_reward']:.3f}", highlight=False)
             return
         val = f" val {record['val_reward']:.3f}" if record.get("val_reward") is not None else ""
+        level = f" difficulty {record['difficulty']:g}" if record.get("difficulty") is not None else ""
+        rounds = f" rounds {record['rollout_rounds']}" if record.get("rollout_rounds", 1) > 1 else ""
         self._progress.console.print(
-            f"iteration {record['iteration']}: reward {record['mean_reward']:.3f}{val} loss {record['loss']:+.4f} "
+            f"iteration {record['iteration']}:{level} reward {record['mean_reward']:.3f}{val}{rounds} "
+            f"loss {record['loss']:+.4f} "
             f"{record['tokens_trained']} tok {record['seconds']:.1f}s (rollout {record['rollout_s']:.1f}s, "
             f"train {record['training_s']:.1f}s, sync {record['weight_sync_s']:.2f}s)",
             highlight=False,
             soft_wrap=True,
         )
+
+    def note(self, text: str) -> None:
+        """A line of its own in the log (the curriculum meeting the end of its scale, ...)."""
+        if self._progress is None:
+            self._start(0)
+        self._progress.console.print(text, highlight=False, soft_wrap=True)
 
     def close(self) -> None:
         if self._progress is not None:

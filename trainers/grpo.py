@@ -24,7 +24,6 @@ validation, the display and the files, and broadcasts each iteration's samples t
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import math
 import os
 import random
@@ -32,23 +31,30 @@ import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from trainers.advantages import ScoredSample, compute_advantages
+from trainers.advantages import compute_advantages
 from trainers.config import ConfigError, GRPOConfig
-from trainers.packing import PackedBatch, pack
+from trainers.curriculum import Curriculum, CurriculumError, Plan, build_curriculum, parse_rungs
 from trainers.presets import get_train_preset
+from trainers.puzzle_source import TRAIN_SEED_RANGE, PuzzleSource, train_seed
 from trainers.run_dir import CONFIG, STATE, RunDir
-from trainers.samples import samples_from_completions
+from trainers.scoring import GroupResult, ScoredBatch, keep_groups, refill_size, score_group, scored_batch
 from trainers.spec import TrainRequest
+from trainers.steps import lr_factor, split_steps
 from trainers.weight_sync import WeightSync
 
 #: Settings a resumed run may change; anything else must match the run's config.toml.
-RESUMABLE_CHANGES = ("iterations", "val_every", "save_every", "rollout_concurrency")
-TRAIN_SEED_RANGE = 10**9
-"""Training puzzle seeds are drawn below this; validation seeds (``val_seed``) default to it."""
+RESUMABLE_CHANGES = (
+    "iterations",
+    "val_every",
+    "save_every",
+    "rollout_concurrency",
+    "rollout_token_budget",
+    "val_ladder",
+)
+__all__ = ["GRPORecipe", "TrainError", "resolve_config", "run", "train_seed", "TRAIN_SEED_RANGE"]
 
 
 class TrainError(ValueError):
@@ -105,12 +111,6 @@ def describe_settings() -> str:
     return "\n".join(f"{f.name} = {getattr(defaults, f.name)!r}\n    {docs.get(f.name, '')}" for f in fields(defaults))
 
 
-def train_seed(seed: int, iteration: int, k: int) -> int:
-    """Seed of the ``k``-th training puzzle of ``iteration``: the same on every machine, below 10**9."""
-    digest = hashlib.sha256(f"train:{seed}:{iteration}:{k}".encode()).digest()
-    return int.from_bytes(digest[:8], "little") % TRAIN_SEED_RANGE
-
-
 # --------------------------------------------------------------------------- processes
 
 
@@ -161,20 +161,25 @@ class GRPORecipe:
         self.procs = Processes(0, 1, 0)
         self.run_dir: RunDir | None = None
         self.agent = None
-        self.pool = None
+        self.source: PuzzleSource | None = None
+        self.curriculum: Curriculum | None = None
+        self.plan: Plan | None = None
         self.sync: WeightSync | None = None
         self.start_iteration = 0
         self.best_val: float | None = None
         self.history: list[dict[str, Any]] = []
+        self.val_by_difficulty: dict[str, float] = {}
 
     # ------------------------------------------------------------------ setup
 
     def setup(self) -> None:
+        # the curriculum, the weights and the GPUs first: a run that cannot start leaves no folder behind
+        self.curriculum = self._curriculum()
+        self.val_levels = self._val_levels()
         import torch
 
         c = self.config
         self.procs = _start_processes()
-        # the weights and the GPUs first: a run that cannot start leaves no folder behind
         self.base_dir = self._base_weights()
         self.run_dir = RunDir(self.out_dir, resume=self.resume, writer=self.procs.main)
         self.device = self._device()
@@ -225,7 +230,8 @@ class GRPORecipe:
             self._restore(state)
         if self.procs.main:
             self.run_dir.write_config(c.to_toml())
-            self._start_puzzles()
+            self.source = PuzzleSource(c)
+            self._queue(self.start_iteration)
             self.val_tasks = self._validation_tasks()
 
     def _device(self):
@@ -301,46 +307,40 @@ class GRPORecipe:
         agent.start()
         return agent
 
-    def _start_puzzles(self) -> None:
-        """Training puzzles, generated ahead on a worker process in the order they are used."""
-        from clue_env.generate import generate_task
+    def _curriculum(self) -> Curriculum:
+        """The run's curriculum, checked against the variant's scale before anything is written."""
+        c = self.config
+        if c.curriculum == "fixed":
+            return build_curriculum(c, None)
         from clue_env.variant import get_variant
-        from clue_env.workers import OrderedPool
 
+        try:
+            return build_curriculum(c, get_variant(c.variant))
+        except CurriculumError as err:
+            raise ConfigError(f"settings: {err}") from None
+
+    def _val_levels(self) -> list[str]:
+        """The extra validation difficulties of ``val_ladder``, each checked against the variant."""
         c = self.config
-        investigating = c.game == "investigation"
-        if c.dataset:
-            from clue_env.dataset import load_tasks
+        if not c.val_ladder or not c.val_every:
+            return []
+        from clue_env.variant import get_variant
 
-            self.train_file = load_tasks(c.dataset)
-            if investigating:  # each puzzle's world investigated (a file without nights is refused here)
-                from clue_env.investigation import case_from_task
+        variant = get_variant(c.val_variant or c.variant)
+        try:
+            levels = parse_rungs(c.val_ladder)
+            for level in levels:
+                variant.difficulty(level)
+        except ValueError as err:
+            raise ConfigError(f"settings: val_ladder={c.val_ladder!r}: {err}") from None
+        return levels
 
-                self.train_file = [case_from_task(task) for task in self.train_file]
+    def _queue(self, iteration: int) -> None:
+        """Plan ``iteration`` (its difficulties) and start making its puzzles."""
+        if iteration >= self.config.iterations:
             return
-        self.train_file = None
-        variant = get_variant(c.variant)
-        variant.difficulty(c.difficulty)
-        if investigating:
-            from clue_env.investigation import generate_case
-
-            make = partial(generate_case, variant, c.difficulty)
-        else:
-            make = partial(generate_task, variant, c.difficulty)
-        self.pool = OrderedPool(make, workers=1, ahead=c.tasks_per_iteration * 2)
-        seeds = (
-            train_seed(c.seed, i, k)
-            for i in range(self.start_iteration, c.iterations)
-            for k in range(c.tasks_per_iteration)
-        )
-        self.pool.start(seeds)
-
-    def _tasks(self, iteration: int) -> list:
-        c = self.config
-        if self.train_file is not None:
-            order = random.Random(f"{c.seed}:{iteration}").sample(range(len(self.train_file)), len(self.train_file))
-            return [self.train_file[order[k % len(order)]] for k in range(c.tasks_per_iteration)]
-        return [self.pool.next()[1] for _ in range(c.tasks_per_iteration)]
+        self.plan = self.curriculum.plan(iteration)
+        self.source.queue(iteration, self.plan)
 
     def _validation_tasks(self) -> list:
         from evaluation.tasks import TaskSource, load_source
@@ -348,15 +348,20 @@ class GRPORecipe:
         c = self.config
         if not c.val_every:
             return []
-        source = TaskSource(
-            dataset=c.val_dataset,
-            variant=c.val_variant or c.variant,
-            difficulty=c.val_difficulty if c.val_difficulty is not None else c.difficulty,
-            n=c.val_tasks,
-            seed=c.val_seed,
-            game=c.game,
-        )
-        return load_source(source)[0]
+
+        def tasks(difficulty) -> list:
+            source = TaskSource(
+                dataset=c.val_dataset,
+                variant=c.val_variant or c.variant,
+                difficulty=difficulty,
+                n=c.val_tasks,
+                seed=c.val_seed,
+                game=c.game,
+            )
+            return load_source(source)[0]
+
+        self.val_ladder_tasks = {level: tasks(level) for level in self.val_levels}
+        return tasks(c.val_difficulty if c.val_difficulty is not None else c.difficulty)
 
     # ------------------------------------------------------------------ one iteration
 
@@ -371,20 +376,20 @@ class GRPORecipe:
             seconds[f"{name}_s"] = round(now - clock, 4)
             clock = now
 
-        payload = None
+        batch: ScoredBatch | None = None
+        plan = self.plan
         if self.procs.main:
-            self._show(iteration, "rollout")
-            tasks = self._tasks(iteration)
-            completions = self._rollouts(tasks, iteration)
-            self._check_rollouts(completions, iteration)
-            phase("rollout")
-            self._show(iteration, "scoring")
-            payload = self._score(tasks, completions)
-            phase("scoring")
+            batch, timing = self._collect(iteration)
+            seconds.update(timing)
+            note = self.curriculum.observe(batch.pass_rate)
+            if note:
+                self._note(note)
+            self._queue(iteration + 1)  # made while this iteration trains
+            clock = time.perf_counter()
         self._show(iteration, "packing")
-        payload = _broadcast(payload, self.procs)
-        adv = compute_advantages(payload["samples"], c)
-        steps = self._pack_steps(list(adv.scored))
+        batch = _broadcast(batch, self.procs)
+        adv = compute_advantages(batch.samples, c)
+        steps = split_steps(adv.scored, c)
         phase("packing")
         self._show(iteration, "training")
         if self.procs.main:
@@ -396,25 +401,73 @@ class GRPORecipe:
         phase("weight_sync")
         record = {
             "iteration": iteration + 1,
-            "mean_reward": payload["mean_reward"],
+            "mean_reward": batch.mean_reward,
+            "pass_rate": batch.pass_rate,
+            "solved_rate": batch.solved_rate,
             "tokens_trained": metrics.pop("tokens_trained"),
             **metrics,
             "groups": adv.groups,
-            "groups_dropped": adv.dropped_groups,
+            "groups_dropped": adv.dropped_groups + (batch.zero_variance_groups if c.dynamic_sampling else 0),
             "truncated": adv.truncated,
             "too_long": sum(len(s.too_long) for s in steps),
-            "answer_tokens": payload["answer_tokens"],
-            "failed_samples": payload["failed"],
+            "answer_tokens": batch.answer_tokens,
+            "failed_samples": batch.failed,
             "lr": self.optimizer.param_groups[0]["lr"],
+            **self._difficulty_fields(plan),
+            "zero_variance_share": round(batch.zero_variance_share, 6),
+            "zero_variance_token_share": round(batch.zero_variance_token_share, 6),
+            "rollout_rounds": batch.rollout_rounds,
+            "groups_rolled": batch.groups_rolled,
+            "rollout_tokens": batch.rollout_tokens,
+            "wasted_rollout_tokens": batch.wasted_rollout_tokens,
             **seconds,
         }
-        if "questions" in payload:  # investigations: questions asked per episode
-            record["mean_questions"] = payload["questions"]
+        if batch.mean_questions is not None:  # investigations: questions asked per episode
+            record["mean_questions"] = batch.mean_questions
         if self.procs.main:
             record["preemptions"] = self.agent.stats().preemptions
         return record
 
-    def _rollouts(self, tasks: list, iteration: int) -> list[list]:
+    def _difficulty_fields(self, plan: Plan | None) -> dict[str, Any]:
+        """``difficulty``: the position on the variant's scale (None for a puzzle file); ``difficulty_mix``:
+        how many of the iteration's puzzles came from each level."""
+        if plan is None or self.source is None or self.source.variant is None:
+            return {"difficulty": None, "difficulty_mix": None}
+        position = plan.position if plan.position is not None else self.source.variant.rung(plan.difficulties[0])
+        return {"difficulty": round(float(position), 6), "difficulty_mix": plan.counts()}
+
+    def _collect(self, iteration: int) -> tuple[ScoredBatch, dict[str, float]]:
+        """The iteration's rollouts, scored; with ``dynamic_sampling``, more rounds of fresh puzzles in
+        place of the groups whose rewards did not vary, until the batch is full or the rounds run out."""
+        c = self.config
+        wanted = c.tasks_per_iteration
+        rolled: list[GroupResult] = []
+        kept: list[GroupResult] = []
+        tasks = self.source.take(wanted)
+        rounds = 0
+        rollout_s = scoring_s = 0.0
+        while tasks:
+            self._show(iteration, "rollout" if not rounds else f"rollout (round {rounds + 1})")
+            t = time.perf_counter()
+            results = self._rollouts(tasks, iteration, rounds)
+            self._check_rollouts(results, iteration)
+            rollout_s += time.perf_counter() - t
+            self._show(iteration, "scoring")
+            t = time.perf_counter()
+            groups = [score_group(task, group, c) for task, group in zip(tasks, results)]
+            scoring_s += time.perf_counter() - t
+            rolled.extend(groups)
+            kept = keep_groups(rolled, wanted, c.dynamic_sampling)
+            rounds += 1
+            if not c.dynamic_sampling or rounds > c.dynamic_sampling_max_rounds:
+                break
+            tasks = self.source.take(refill_size(rolled, wanted, len(kept)))
+        timing = {"rollout_s": round(rollout_s, 4), "scoring_s": round(scoring_s, 4)}
+        return scored_batch(rolled, kept, rounds), timing
+
+    def _rollouts(self, tasks: list, iteration: int, round_: int = 0) -> list[list]:
+        """``samples_per_task`` answers (or episodes) to each task; round ``r`` of dynamic sampling samples
+        with seeds of its own (round 0's are those of a run without it)."""
         from agents.base import Completion, SamplingConfig
 
         c = self.config
@@ -423,7 +476,7 @@ class GRPORecipe:
             top_p=c.top_p,
             max_tokens=c.max_new_tokens,
             n=c.samples_per_task,
-            seed=train_seed(c.seed, iteration, -1),
+            seed=train_seed(c.seed, iteration, -1 - round_),
         )
 
         async def all_tasks() -> list[list[Completion]]:
@@ -469,66 +522,7 @@ class GRPORecipe:
                 f"nothing was trained; {self._resume_hint()}"
             )
 
-    def _score(self, tasks: list, completions: list[list]) -> dict[str, Any]:
-        from clue_env.grading import Grader
-
-        if self.config.game == "investigation":
-            return self._score_episodes(tasks, completions)
-        samples, rewards_all, lengths, failed = [], [], [], 0
-        for task, group in zip(tasks, completions):
-            grader = Grader(task.solution, task.options)
-            rewards = [0.0 if comp.error else grader(comp.text).reward for comp in group]
-            made = samples_from_completions(task.id, group, rewards)
-            samples.extend(made.samples)
-            failed += len(made.skipped)
-            rewards_all.extend(rewards)
-            lengths.extend(comp.completion_tokens for comp in group)
-        return {
-            "samples": samples,
-            "mean_reward": sum(rewards_all) / max(1, len(rewards_all)),
-            "answer_tokens": sum(lengths) / max(1, len(lengths)),
-            "failed": failed,
-        }
-
-    def _score_episodes(self, cases: list, episodes: list[list]) -> dict[str, Any]:
-        """Investigations: each episode is one sample (its turns' sampled ids trained, the case and
-        the environment's replies context), rewarded with the game's reward (net of questions)."""
-        from trainers.samples import SampleError, sample_from_turns
-
-        samples, rewards, lengths, questions, failed = [], [], [], [], 0
-        for case, group in zip(cases, episodes):
-            for played in group:
-                rewards.append(played.reward)
-                lengths.append(sum(comp.completion_tokens for comp in played.completions))
-                questions.append(played.questions or 0)
-                if played.error is not None:
-                    failed += 1
-                    continue
-                try:
-                    samples.append(sample_from_turns(case.id, played.completions, played.reward))
-                except SampleError:  # a turn without token ids or logprobs: nothing exact to train on
-                    failed += 1
-        return {
-            "samples": samples,
-            "mean_reward": sum(rewards) / max(1, len(rewards)),
-            "answer_tokens": sum(lengths) / max(1, len(lengths)),
-            "questions": sum(questions) / max(1, len(questions)),
-            "failed": failed,
-        }
-
-    def _pack_steps(self, scored: list[ScoredSample]) -> list[PackedBatch]:
-        """The iteration's samples split into ``optimizer_steps_per_iteration`` packed batches (groups kept whole)."""
-        c = self.config
-        steps = c.optimizer_steps_per_iteration
-        groups: dict[Any, list[ScoredSample]] = {}
-        for item in scored:
-            groups.setdefault(item.sample.group, []).append(item)
-        shares: list[list[ScoredSample]] = [[] for _ in range(steps)]
-        for k, members in enumerate(groups.values()):
-            shares[k % steps].extend(members)
-        return [pack(share, c.row_len) for share in shares if share]
-
-    def _train(self, steps: list[PackedBatch], iteration: int) -> dict[str, Any]:
+    def _train(self, steps: list, iteration: int) -> dict[str, Any]:
         import torch
 
         from trainers.loss import LossMetrics, batch_logprobs, grpo_loss
@@ -538,7 +532,7 @@ class GRPORecipe:
         total = LossMetrics()
         grad_norms = []
         for group in self.optimizer.param_groups:  # the schedule is a function of the iteration: nothing to save
-            group["lr"] = c.learning_rate * self._lr_factor(iteration)
+            group["lr"] = c.learning_rate * lr_factor(c, iteration)
         self.policy.model.train()
         for batch in steps:
             normalizer = batch.normalizer(c.loss_normalization)
@@ -604,15 +598,30 @@ class GRPORecipe:
     # ------------------------------------------------------------------ validation and checkpoints
 
     def validate(self, iteration: int) -> float:
+        """The held-out reward on the target level (``DIR/val/iter-N/``), and on each ``val_ladder``
+        level (``DIR/val/iter-N/difficulty-D/``, kept in :attr:`val_by_difficulty`)."""
+        c = self.config
+        folder = self.out_dir / "val" / f"iter-{iteration:06d}"
+        reward = self._evaluate(self.val_tasks, folder, iteration)
+        self.val_by_difficulty = {
+            level: self._evaluate(tasks, folder / f"difficulty-{level}", iteration)
+            for level, tasks in getattr(self, "val_ladder_tasks", {}).items()
+        }
+        if self.val_by_difficulty:
+            target = c.val_difficulty if c.val_difficulty is not None else c.difficulty
+            self.val_by_difficulty = {str(target): reward, **self.val_by_difficulty}
+        return reward
+
+    def _evaluate(self, tasks: list, folder_path: Path, iteration: int) -> float:
         from agents.base import SamplingConfig
         from evaluation.runner import RunFolder, evaluate
 
         c = self.config
         sampling = SamplingConfig(temperature=c.val_temperature, max_tokens=c.max_new_tokens, seed=c.seed)
         meta = {"agent": c.agent, "model": f"train@{iteration}", "temperature": c.val_temperature, "game": c.game}
-        folder = RunFolder(self.out_dir / "val" / f"iter-{iteration:06d}", resume=True, meta=meta)
+        folder = RunFolder(folder_path, resume=True, meta=meta)
         with folder:
-            summary = evaluate(self.agent, self.val_tasks, folder, sampling, concurrency=c.rollout_concurrency)
+            summary = evaluate(self.agent, tasks, folder, sampling, concurrency=c.rollout_concurrency)
         return float(summary["mean_reward"])
 
     def checkpoint(self, iteration: int, record: dict[str, Any], is_best: bool) -> None:
@@ -632,6 +641,7 @@ class GRPORecipe:
             "optimizer": optimizer_state,
             "rng": {"python": random.getstate(), "torch": torch.get_rng_state()},
             "best_val": self.best_val,
+            "curriculum": self.curriculum.state_dict() if self.curriculum else None,
             "record": record,
             "adapter": self._adapter_state(),
         }
@@ -662,6 +672,7 @@ class GRPORecipe:
 
         self.start_iteration = int(state["iteration"])
         self.best_val = state["best_val"]
+        self.curriculum.load_state_dict(state.get("curriculum"))
         if state.get("adapter"):
             self.policy.model.load_state_dict(state["adapter"], strict=False)
         self.policy.load_optimizer_state_dict(self.optimizer, state["optimizer"])
@@ -686,22 +697,29 @@ class GRPORecipe:
         last: dict[str, Any] = self.history[-1] if self.history else {}
         if c.val_every and self.start_iteration == 0 and not self.history:
             self._validate_start()
+        sampled = sum(r.get("rollout_tokens", 0) for r in self.history)
         for i in range(self.start_iteration, c.iterations):
+            if c.rollout_token_budget and sampled >= c.rollout_token_budget:
+                break  # a resumed run whose budget was spent before it stopped
             start = time.perf_counter()
             record = self.iterate(i)
             done = i + 1
+            sampled += record["rollout_tokens"]  # the scored batch was broadcast: the same on every rank
+            final = done == c.iterations or bool(c.rollout_token_budget and sampled >= c.rollout_token_budget)
             is_best = False
-            if self.procs.main and c.val_every and (done % c.val_every == 0 or done == c.iterations):
+            if self.procs.main and c.val_every and (done % c.val_every == 0 or final):
                 self._show(i, "validation")
                 t = time.perf_counter()
                 record["val_reward"] = self.validate(done)
+                if self.val_by_difficulty:
+                    record["val_reward_by_difficulty"] = self.val_by_difficulty
                 record["validation_s"] = round(time.perf_counter() - t, 4)
                 is_best = self.best_val is None or record["val_reward"] > self.best_val
                 if is_best:
                     self.best_val = record["val_reward"]
             is_best = bool(_broadcast(is_best, self.procs))
             record["seconds"] = round(time.perf_counter() - start, 4)
-            if done % c.save_every == 0 or done == c.iterations or is_best:  # best is always kept
+            if done % c.save_every == 0 or final or is_best:  # best is always kept
                 self._show(i, "checkpoint")
                 t = time.perf_counter()
                 self.checkpoint(done, record, is_best)
@@ -711,6 +729,8 @@ class GRPORecipe:
                 self.history.append(record)
                 self._report(record)
             last = record
+            if final:
+                break
         if self.procs.main:
             from trainers.plot import plot_run
 
@@ -723,7 +743,10 @@ class GRPORecipe:
             self._show(-1, "validation")
             t = time.perf_counter()
             self.best_val = self.validate(0)
-            record = {"iteration": 0, "val_reward": self.best_val, "validation_s": round(time.perf_counter() - t, 4)}
+            record = {"iteration": 0, "val_reward": self.best_val}
+            if self.val_by_difficulty:
+                record["val_reward_by_difficulty"] = self.val_by_difficulty
+            record["validation_s"] = round(time.perf_counter() - t, 4)
             self.run_dir.append_metrics(record)
             self.history.append(record)
             self._report(record)
@@ -735,9 +758,9 @@ class GRPORecipe:
         if self.agent is not None:
             self.agent.close()
             self.agent = None
-        if self.pool is not None:
-            self.pool.close()
-            self.pool = None
+        if self.source is not None:
+            self.source.close()
+            self.source = None
         if self.run_dir is not None:
             self.run_dir.close()
         if self.procs.world_size > 1:
@@ -748,18 +771,6 @@ class GRPORecipe:
 
     # ------------------------------------------------------------------ display
 
-    def _lr_factor(self, step: int) -> float:
-        c = self.config
-        if c.warmup_iterations and step < c.warmup_iterations:
-            return (step + 1) / c.warmup_iterations
-        span = max(1, c.iterations - c.warmup_iterations)
-        progress = min(1.0, max(0, step - c.warmup_iterations) / span)
-        if c.lr_schedule == "linear":
-            return 1.0 - progress
-        if c.lr_schedule == "cosine":
-            return 0.5 * (1.0 + math.cos(math.pi * progress))
-        return 1.0
-
     def _show(self, iteration: int, phase: str) -> None:
         if self.procs.main and self.console is not None:
             self.console.phase(iteration, phase, self.history)
@@ -767,6 +778,10 @@ class GRPORecipe:
     def _report(self, record: dict[str, Any]) -> None:
         if self.console is not None:
             self.console.iteration_done(record)
+
+    def _note(self, text: str) -> None:
+        if self.procs.main and self.console is not None and hasattr(self.console, "note"):
+            self.console.note(text)
 
 
 def run(request: TrainRequest, console=None) -> dict[str, Any]:

@@ -1,5 +1,7 @@
-"""The curves of a training run (``clue plot DIR``, and the end of every run): reward and validation
-reward over iterations, and the mean answer length, as PNGs beside ``metrics.jsonl``."""
+"""The curves of a training run (``clue plot DIR``, and the end of every run), as PNGs beside
+``metrics.jsonl``: reward and validation reward over iterations (``reward.png``), the mean answer
+length (``answer_length.png``), and where the puzzles came from on the difficulty scale beside the
+pass rate and the share of groups with nothing to learn from (``difficulty.png``)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from trainers.run_dir import RunDir, RunDirError
 
 
 def plot_run(out_dir: str | Path) -> list[Path]:
-    """Write ``reward.png`` and ``answer_length.png`` into ``out_dir``; returns the files written."""
+    """Write ``reward.png``, ``answer_length.png`` and (generated puzzles) ``difficulty.png`` into
+    ``out_dir``; returns the files written."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -50,4 +53,33 @@ def plot_run(out_dir: str | Path) -> list[Path]:
     fig.savefig(path)
     plt.close(fig)
     written.append(path)
+
+    placed = [m for m in trained if m.get("difficulty") is not None]
+    if placed:
+        fig, ax = plt.subplots(figsize=(7, 4), dpi=120)
+        x = [m["iteration"] for m in placed]
+        ax.step(x, [m["difficulty"] for m in placed], where="post", color="tab:purple", label="difficulty (scale)")
+        ax.set_xlabel("iteration")
+        ax.set_ylabel("difficulty (position on the variant's scale)")
+        ax.grid(True, alpha=0.3)
+        rates = ax.twinx()
+        rates.plot(x, [m.get("pass_rate", m["mean_reward"]) for m in placed], color="tab:blue", label="pass rate")
+        rates.plot(
+            x,
+            [m.get("zero_variance_share", 0.0) for m in placed],
+            color="tab:gray",
+            alpha=0.7,
+            label="zero-variance share",
+        )
+        rates.set_ylim(0, 1)
+        rates.set_ylabel("share")
+        lines = ax.get_legend_handles_labels()
+        more = rates.get_legend_handles_labels()
+        ax.legend(lines[0] + more[0], lines[1] + more[1], loc="upper left")
+        ax.set_title(f"clue train: {Path(out_dir).name}: curriculum")
+        fig.tight_layout()
+        path = Path(out_dir) / "difficulty.png"
+        fig.savefig(path)
+        plt.close(fig)
+        written.append(path)
     return written

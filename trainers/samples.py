@@ -156,6 +156,16 @@ class Sample:
         return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
 
     @cached_property
+    def num_sampled(self) -> int:
+        """Tokens the policy sampled (every turn), trained or not."""
+        return sum(len(seg.token_ids) for seg in self.segments if seg.is_sampled)
+
+    @cached_property
+    def longest_turn(self) -> int:
+        """The most tokens sampled in one turn (what ``max_new_tokens`` limits)."""
+        return max((len(seg.token_ids) for seg in self.segments if seg.is_sampled), default=0)
+
+    @cached_property
     def num_trained(self) -> int:
         """How many tokens are trained (and counted by the normaliser)."""
         return int(sum(s.arrays()[1].sum() for s in self.segments))

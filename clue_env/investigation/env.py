@@ -16,6 +16,8 @@ Cases come from a generator (``variant``/``difficulty``, ``reset(seed=s)`` plays
 puzzle ``s``'s world; later resets without a seed continue the same derived sequence as
 ``TemporalClue-v0``) or from a file (``dataset=``: investigation records, or puzzle records
 of ``clue generate``, investigated when first played; ``reset(options={"index": i})``).
+``difficulty`` and ``reset(options={"difficulty": d})`` work as in ``TemporalClue-v0``: a level
+name, a rung number of the variant's ladder or explicit sizes, the option for that one reset.
 """
 
 from __future__ import annotations
@@ -29,9 +31,17 @@ from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
 from ..dataset import DatasetError, load_tasks
-from ..env import _BASE_CHARSET, MAX_ACTION_CHARS, MAX_PROMPT_CHARS, episode_seed, theme_charset
+from ..env import (
+    _BASE_CHARSET,
+    MAX_ACTION_CHARS,
+    MAX_PROMPT_CHARS,
+    episode_seed,
+    no_levels,
+    reset_level,
+    theme_charset,
+)
 from ..puzzle import Puzzle, Task
-from ..sizes import Sizes
+from ..sizes import Difficulty, Sizes
 from ..variant import Variant, get_variant
 from ..workers import OrderedPool
 from .generate import (
@@ -82,7 +92,7 @@ class TemporalClueInvestigationEnv(gym.Env[str, str]):
     def __init__(
         self,
         variant: str | Variant = "temporal",
-        difficulty: str | Sizes | None = None,
+        difficulty: str | int | Sizes | None = None,
         dataset: str | None = None,
         prefetch: int = 0,
         workers: int = 1,
@@ -116,7 +126,7 @@ class TemporalClueInvestigationEnv(gym.Env[str, str]):
                 charset.update(task.prompt)
         else:
             self._variant = variant if isinstance(variant, Variant) else get_variant(variant)
-            self._variant.difficulty(difficulty)  # fail now on a bad level or size
+            self._level = self._variant.difficulty(difficulty)  # fail now on a bad level or size
             charset = theme_charset(self._variant)
             if prefetch:
                 self._prefetcher = OrderedPool(
@@ -141,8 +151,10 @@ class TemporalClueInvestigationEnv(gym.Env[str, str]):
         """The current episode's state (questions, facts, grade)."""
         return self._session
 
-    def _next_generated(self, seed: int | None) -> InvestigationCase:
+    def _next_generated(self, seed: int | None, level: Difficulty | None = None) -> InvestigationCase:
+        """The next case of the seed sequence, at the env's level or at ``level``."""
         assert self._variant is not None
+        other = level is not None and level != self._level
         if seed is not None or self._base_seed is None:
             self._base_seed = seed if seed is not None else int(self.np_random.integers(2**31))
             self._episode = 0
@@ -151,11 +163,14 @@ class TemporalClueInvestigationEnv(gym.Env[str, str]):
                 self._prefetcher.start(episode_seed(base, k) for k in itertools.count())
         case_seed = episode_seed(self._base_seed, self._episode)
         self._episode += 1
-        if self._prefetcher is not None:
+        if self._prefetcher is not None and other:
+            seed_done = self._prefetcher.skip()
+            assert seed_done == case_seed, (seed_done, case_seed)
+        elif self._prefetcher is not None:
             seed_done, case = self._prefetcher.next()
             assert seed_done == case_seed, (seed_done, case_seed)  # the pool runs the same seed sequence
             return case
-        return generate_case(self._variant, self._difficulty, case_seed, withhold=self.withhold)
+        return generate_case(self._variant, level if other else self._difficulty, case_seed, withhold=self.withhold)
 
     def _next_from_dataset(self, options: dict[str, Any]) -> InvestigationCase:
         assert self._tasks is not None
@@ -175,11 +190,12 @@ class TemporalClueInvestigationEnv(gym.Env[str, str]):
         super().reset(seed=seed)
         options = dict(options or {})
         if self._tasks is not None:
+            no_levels(options)
             case = self._next_from_dataset(options)
         else:
             if "index" in options:
                 raise ValueError("options['index'] picks a case of a dataset; this environment generates cases (seed=)")
-            case = self._next_generated(seed)
+            case = self._next_generated(seed, reset_level(self._variant, options))
         self._session = Session(case, self.cost_per_question)
         prompt = self._session.prompt
         self._transcript = [("case", prompt)]

@@ -56,8 +56,7 @@ from ..generate import generate_puzzle, seeded_rng
 from ..model import Lit, NightModel, new_solver
 from ..night import Night, check_night
 from ..puzzle import Puzzle, render_prompt
-from ..sizes import Difficulty, Sizes
-from ..variant import Variant, get_variant
+from ..variant import Level, Variant, get_variant
 from ..workers import ordered_map
 from .grammar import Query, all_queries, answer_codes, grammar_lines
 
@@ -496,7 +495,7 @@ def case_from_puzzle(
 
 def generate_case(
     variant: Variant | str,
-    difficulty: str | Sizes | Difficulty | None = None,
+    difficulty: Level = None,
     seed: int = 0,
     withhold: float = DEFAULT_WITHHOLD,
     cost_per_question: float = DEFAULT_COST_PER_QUESTION,
@@ -526,7 +525,7 @@ def determines(inv: InvestigationCase, queries: Sequence[Query] | None = None) -
 
 
 def generate_case_record(
-    variant: Variant, difficulty: str | Sizes | Difficulty | None, seed: int, withhold: float = DEFAULT_WITHHOLD
+    variant: Variant, difficulty: Level, seed: int, withhold: float = DEFAULT_WITHHOLD
 ) -> dict[str, Any]:
     """Case ``seed`` as its JSON record."""
     return generate_case(variant, difficulty, seed, withhold).to_record()
@@ -534,7 +533,7 @@ def generate_case_record(
 
 def generate_case_records(
     variant: Variant | str,
-    difficulty: str | Sizes | Difficulty | None,
+    difficulty: Level,
     seeds: list[int],
     workers: int = 1,
     withhold: float = DEFAULT_WITHHOLD,
