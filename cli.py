@@ -82,12 +82,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _difficulty(args: argparse.Namespace):
-    """A level name, or explicit sizes when any size flag is given."""
+    """A level name or rung number, a tuple of them (``--difficulty 1,3`` or ``0-4``), or explicit
+    sizes when any size flag is given."""
+    from clue_env.ladder import is_difficulty_list, parse_difficulties
     from clue_env.sizes import MAIN_QUESTIONS, Sizes
 
     explicit = [args.suspects, args.weapons, args.rooms]
     extra = [args.times, args.motives, args.bonus, args.pin, args.ask]
     if all(v is None for v in explicit + extra):
+        if args.difficulty is not None and is_difficulty_list(args.difficulty):
+            return parse_difficulties(args.difficulty)
         return args.difficulty
     if any(v is None for v in explicit):
         raise CliError("explicit sizes need at least --suspects, --weapons and --rooms")
@@ -105,14 +109,18 @@ def _difficulty(args: argparse.Namespace):
     )
 
 
-def _level(args: argparse.Namespace):
-    """(variant, difficulty) of --variant and --difficulty/sizes, checked."""
+def _level(args: argparse.Namespace, several: bool = False):
+    """(variant, difficulty) of --variant and --difficulty/sizes, checked; with ``several``, the
+    difficulty is a tuple of levels (one or more)."""
     from clue_env import get_variant
 
     variant = get_variant(args.variant)
     difficulty = _difficulty(args)
-    variant.difficulty(difficulty)
-    return variant, difficulty
+    if isinstance(difficulty, tuple) and not several:
+        raise CliError(f"--difficulty {args.difficulty}: `clue {args.command}` takes one level")
+    levels = difficulty if isinstance(difficulty, tuple) else (difficulty,)
+    variant.difficulties(levels)
+    return variant, (levels if several else difficulty)
 
 
 def _workers(args: argparse.Namespace) -> int:
@@ -187,11 +195,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from clue_env.generate import generate_records
     from clue_env.outputs import is_stdout, output_file, partial_path
 
-    variant, difficulty = _level(args)
+    variant, levels = _level(args, several=True)
     workers = _workers(args)
     seeds = list(range(args.seed, args.seed + args.n))
     if args.format == "hf":
-        return _generate_hf(args, variant, difficulty, seeds, workers)
+        if len(levels) > 1:
+            raise CliError("--format hf writes one level; give one --difficulty")
+        return _generate_hf(args, variant, levels[0], seeds, workers)
     to_stdout = is_stdout(args.out)  # then the bar and the last line go to stderr, out of the data's way
     written = 0
     try:
@@ -199,12 +209,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
             output_file(args.out, force=args.force) as fh,
             _progress(Console(stderr=True) if to_stdout else None) as bar,
         ):
-            job = bar.add_task(f"generating {variant.name}", total=len(seeds))
-            for record in generate_records(variant, difficulty, seeds, workers):
-                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-                fh.flush()
-                written += 1
-                bar.advance(job)
+            job = bar.add_task(f"generating {variant.name}", total=len(seeds) * len(levels))
+            for difficulty in levels:  # --difficulty 0-4: --n puzzles of each level, level after level
+                for record in generate_records(variant, difficulty, seeds, workers):
+                    fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    fh.flush()
+                    written += 1
+                    bar.advance(job)
     except KeyboardInterrupt:
         print(f"clue: interrupted: {written} puzzles kept in {partial_path(args.out)}", file=sys.stderr)
         raise
@@ -345,8 +356,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "dataset": str(args.dataset) if args.dataset else None,
     }
     if not args.dataset:
-        variant, difficulty = _level(args)
-        meta.update({"variant": variant.name, "difficulty": variant.difficulty(difficulty).name})
+        meta.update({"variant": source.resolve()[0].name, "difficulty": source.difficulty_names()})
     # The folder first (checked and locked), then the agent: a bad folder or setting costs nothing.
     folder = RunFolder(args.out, args.resume, sampling_meta(sampling, meta))
     try:
@@ -357,7 +367,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     try:
         with _progress(console) as bar:
-            job = bar.add_task("generating puzzles", total=args.n or 0)
+            job = bar.add_task("generating puzzles", total=(args.n or 0) * len(source.levels))
             tasks, where = load_source(
                 source, workers=_workers(args), on_task=lambda done, total: bar.update(job, completed=done, total=total)
             )
@@ -408,15 +418,30 @@ def cmd_report(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from evaluation.reference import load_reference
-    from evaluation.report import leaderboard, load_summaries, plot_accuracy_vs_cost, plot_path
+    from evaluation.report import (
+        difficulty_table,
+        leaderboard,
+        load_summaries,
+        plot_accuracy_vs_cost,
+        plot_accuracy_vs_difficulty,
+        plot_path,
+    )
 
     references = list(load_reference(args.reference)) if args.reference else None
     if args.plot:
         plot_path(args.plot)  # a bad --plot fails before anything is printed
+    if args.plot_difficulty:
+        plot_path(args.plot_difficulty, "--plot-difficulty")
     summaries = load_summaries(args.dirs)
-    Console().print(leaderboard(summaries))
+    console = Console()
+    console.print(leaderboard(summaries))
+    per_level = difficulty_table(summaries)
+    if per_level is not None:
+        console.print(per_level)
     if args.plot:
         print(f"wrote {plot_accuracy_vs_cost(summaries, args.plot, references)}")
+    if args.plot_difficulty:
+        print(f"wrote {plot_accuracy_vs_difficulty(summaries, args.plot_difficulty)}")
     return 0
 
 
@@ -525,7 +550,11 @@ class _nowhere:
 
 def _add_size_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--variant", default="temporal", help="puzzle variant (see `clue list`); default: temporal")
-    p.add_argument("--difficulty", help="named level of the variant (default: the variant's default)")
+    p.add_argument(
+        "--difficulty",
+        help="named level of the variant, or a rung of its scale (0..N, see `clue list`); "
+        "generate/eval also take a list of them: 1,3 or 0-4 (--n puzzles each) (default: the variant's default)",
+    )
     g = p.add_argument_group("explicit sizes (instead of --difficulty)")
     g.add_argument("--suspects", type=int)
     g.add_argument("--weapons", type=int)
@@ -635,6 +664,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="leaderboard across eval runs, and an accuracy-vs-cost chart", parents=[common])
     p.add_argument("dirs", nargs="+", help="folders written by `clue eval --out`")
     p.add_argument("--plot", default=None, help="write the chart to this file (.png, .pdf or .svg)")
+    p.add_argument(
+        "--plot-difficulty",
+        default=None,
+        metavar="FILE",
+        help="write an accuracy-vs-difficulty chart of the runs over several difficulties (.png, .pdf or .svg)",
+    )
     p.add_argument("--reference", choices=["study"], help="draw the published study's results as reference lines")
     p.set_defaults(func=cmd_report)
 

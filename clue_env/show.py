@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .puzzle import Puzzle, Task
+from .variant import Variant
 
 
 def _list_panel(title: str, items: list[str]) -> Panel:
@@ -71,18 +72,30 @@ def _solution_table(task: Task) -> Table:
     return table
 
 
+def scale_text(variant: Variant) -> str:
+    """Where a variant's named levels sit on its scale, e.g. ``scale 0..24; easy ≈ 4.0, cpu = 2``
+    (``=``: the level is that rung; ``≈``: its position, ``Variant.rung``)."""
+    places = []
+    for level in variant.levels.levels:
+        index = variant.rung_index(level)
+        places.append(f"{level.name} = {index}" if index is not None else f"{level.name} ≈ {variant.rung(level):.1f}")
+    return f"scale 0..{variant.max_difficulty}; " + ", ".join(places)
+
+
 def variants_table(entries: dict) -> Table:
-    """The variants on offer (``clue list``): name, plugin, levels (default first), description."""
+    """The variants on offer (``clue list``): name, plugin, levels (default first), their places on
+    the variant's scale of rungs (``--difficulty 0..N``), description."""
     table = Table(title="Puzzle variants")
     table.add_column("variant", style="bold")
     table.add_column("plugin")
     table.add_column("difficulties (default first)")
+    table.add_column("scale (--difficulty N)")
     table.add_column("description")
     for name, entry in sorted(entries.items()):
         levels = entry.item.levels
         default = levels.get(None).name
         names = [default] + [n for n in levels.names if n != default]
-        table.add_row(name, entry.plugin, ", ".join(names), entry.item.description)
+        table.add_row(name, entry.plugin, ", ".join(names), scale_text(entry.item), entry.item.description)
     return table
 
 

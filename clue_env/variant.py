@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from plugins import Entry, Registry
@@ -122,6 +122,19 @@ class Variant:
             return self.levels.get(difficulty)
         except KeyError as err:
             raise ValueError(f"variant {self.name!r}: {err.args[0]}, or a rung 0..{self.max_difficulty}") from None
+
+    def difficulties(self, levels: Sequence[Level]) -> tuple[Difficulty, ...]:
+        """Each of ``levels`` (see :meth:`difficulty`); ``ValueError`` for a level given twice
+        (``"cpu"`` and ``2`` are the same rung of ``tiny``) or none at all."""
+        if isinstance(levels, (str, bytes)) or not levels:
+            raise ValueError(f"variant {self.name!r}: give a sequence of one or more levels, got {levels!r}")
+        out = tuple(self.difficulty(level) for level in levels)
+        names = [level.name for level in out]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                first = levels[names.index(name)]
+                raise ValueError(f"variant {self.name!r}: level {name!r} is asked twice ({first!r} and {levels[i]!r})")
+        return out
 
     def _rung_at(self, k: int) -> Difficulty:
         if not 0 <= k <= self.max_difficulty:

@@ -160,7 +160,7 @@ def plot_accuracy_vs_difficulty(summaries: list[dict[str, Any]], path: str | Pat
         ax.set_xticks(list(ticks), list(ticks.values()), fontsize=7, rotation=0 if len(ticks) <= 15 else 90)
     ax.set_xlabel("difficulty (rung of the variant's scale)")
     ax.set_ylabel("accuracy (% of questions right)")
-    ax.set_ylim(0, 100)
+    ax.set_ylim(-2, 102)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=7)
     fig.suptitle("Temporal Clue: accuracy vs difficulty")

@@ -58,18 +58,9 @@ class TaskSource:
         return self.difficulty if isinstance(self.difficulty, tuple) else (self.difficulty,)
 
     def resolve(self) -> tuple[Variant, tuple[Difficulty, ...]]:
-        """The variant and each level, checked: ``ValueError`` for a bad level or one given twice
-        (``"cpu"`` and ``2`` are the same rung of ``tiny``)."""
+        """The variant and each level, checked (``Variant.difficulties``: a level given twice is an error)."""
         variant = self.variant if isinstance(self.variant, Variant) else get_variant(self.variant)
-        levels = tuple(variant.difficulty(level) for level in self.levels)
-        names = [level.name for level in levels]
-        for i, name in enumerate(names):
-            if name in names[:i]:
-                raise ValueError(
-                    f"--difficulty: variant {variant.name!r} level {name!r} is asked twice "
-                    f"({self.levels[names.index(name)]!r} and {self.levels[i]!r})"
-                )
-        return variant, levels
+        return variant, variant.difficulties(self.levels)
 
     def difficulty_names(self) -> str | list[str]:
         """What ``run.json`` records as ``difficulty``: the level's name, or the list of them."""

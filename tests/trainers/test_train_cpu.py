@@ -62,7 +62,7 @@ def test_tiny_preset_learns_on_the_cpu(tmp_path):
     proc = _train(out, timeout=1500)
     seconds = time.perf_counter() - started
     rows = _metrics(out)
-    assert [r["iteration"] for r in rows] == list(range(61))
+    assert [r["iteration"] for r in rows] == list(range(151))
     base = rows[0]["val_reward"]  # iteration 0: the shipped base, before any update
     vals = [r["val_reward"] for r in rows[1:] if "val_reward" in r]
     rewards = [r["mean_reward"] for r in rows[1:]]
