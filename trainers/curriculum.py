@@ -120,25 +120,6 @@ def rungs_for(position: float, n: int) -> list[int]:
     return [r for r in sorted(counts) for _ in range(counts[r])]
 
 
-def parse_rungs(text: str) -> list[str]:
-    """``"2,4"``, ``"0-3"`` or ``"1,3-5,cpu"`` as the difficulties it names, in order (ranges of rungs expand)."""
-    out: list[str] = []
-    for part in (p.strip() for p in str(text).split(",")):
-        if not part:
-            continue
-        lo, sep, hi = part.partition("-")
-        if sep and lo.strip().isdecimal() and hi.strip().isdecimal():
-            a, b = int(lo), int(hi)
-            if a > b:
-                raise CurriculumError(f"difficulty range {part!r} runs backwards")
-            out.extend(str(k) for k in range(a, b + 1))
-        else:
-            out.append(part)
-    if not out:
-        raise CurriculumError(f"no difficulty named in {text!r}")
-    return out
-
-
 @dataclass(frozen=True)
 class Plan:
     """One iteration's puzzles: the difficulty of each (what ``Variant.difficulty`` takes) and the position."""

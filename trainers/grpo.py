@@ -36,7 +36,7 @@ from typing import Any
 
 from trainers.advantages import compute_advantages
 from trainers.config import ConfigError, GRPOConfig
-from trainers.curriculum import Curriculum, CurriculumError, Plan, build_curriculum, parse_rungs
+from trainers.curriculum import Curriculum, CurriculumError, Plan, build_curriculum
 from trainers.presets import get_train_preset
 from trainers.puzzle_source import TRAIN_SEED_RANGE, PuzzleSource, train_seed
 from trainers.run_dir import CONFIG, STATE, RunDir
@@ -324,11 +324,12 @@ class GRPORecipe:
         c = self.config
         if not c.val_ladder or not c.val_every:
             return []
+        from clue_env.ladder import parse_difficulties
         from clue_env.variant import get_variant
 
         variant = get_variant(c.val_variant or c.variant)
         try:
-            levels = parse_rungs(c.val_ladder)
+            levels = list(parse_difficulties(c.val_ladder))
             for level in levels:
                 variant.difficulty(level)
         except ValueError as err:

@@ -14,7 +14,6 @@ from trainers.curriculum import (
     adapt,
     build_curriculum,
     mix,
-    parse_rungs,
     rungs_for,
 )
 
@@ -86,14 +85,6 @@ def test_settings_are_checked():
     for bad in (dict(target=0.0), dict(target=1.0), dict(band=0.5), dict(step=0.0), dict(min_iterations=0)):
         with pytest.raises(CurriculumError):
             AdaptiveSettings(**{**dict(target=0.5, band=0.1, step=0.5, min_iterations=1, low=0, high=3), **bad})
-
-
-def test_parse_rungs():
-    assert parse_rungs("2,4") == ["2", "4"]
-    assert parse_rungs("0-3") == ["0", "1", "2", "3"]
-    assert parse_rungs("1, 3-4,cpu") == ["1", "3", "4", "cpu"]
-    with pytest.raises(CurriculumError, match="backwards"):
-        parse_rungs("4-2")
 
 
 @dataclass
