@@ -162,7 +162,7 @@ def _quiet_third_party(verbose: bool) -> None:
     """Third-party logs and bars (vLLM, tqdm, transformers) stay off unless --verbose; set before
     they are imported, so their worker processes inherit it too."""
     if verbose:
-        os.environ["CLUE_VERBOSE"] = "1"  # agents that start third-party engines read it (see agents.vllm_agent)
+        os.environ["CLUE_VERBOSE"] = "1"  # agents that start third-party engines read it (see agents.vllm.settings)
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "INFO")
         return
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")

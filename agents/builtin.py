@@ -37,7 +37,7 @@ def _human(config: AgentConfig) -> Agent:
 
 
 def _vllm(config: AgentConfig) -> Agent:
-    from .vllm_agent import create_vllm
+    from .vllm import create_vllm
 
     return create_vllm(config)
 

@@ -2,10 +2,10 @@
 
 Weights are never downloaded here (see :mod:`agents.weights`): a preset's model is
 ``--model`` when given, else its Hugging Face id from the local cache, or for ``tiny`` the
-tiny model's warmed-up base (:mod:`testing.tiny_base`: the tiny Qwen2 shape trained to write
+tiny model's warmed-up base (:mod:`agents.tiny`: the tiny Qwen2 shape trained to write
 answer lines that copy the puzzle's options, on random answers; shipped with the project).
 
-Preset defaults (``config.extra``-style settings, see :mod:`agents.vllm_agent`) apply unless
+Preset defaults (``config.extra``-style settings, see :mod:`agents.vllm.settings`) apply unless
 the user's ``--agent-arg key=value`` says otherwise.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import AgentConfig
-from .vllm_agent import VllmAgent
+from .vllm import VllmAgent
 from .weights import ModelWeightsNotFound, resolve_model
 
 __all__ = [
@@ -55,14 +55,16 @@ PRESETS: dict[str, Preset] = {
 
 
 def preset_model_path(name: str, config: AgentConfig | None = None, *, flag: str = "--model ") -> Path:
-    """The weights directory for preset ``name``: ``config.model`` when given, else the
-    preset's Hugging Face id from the cache (``tiny``: the tiny model's warmed-up base)."""
-    preset = get_preset(name)
+    """The weights directory for agent ``name``, a preset or ``vllm`` (the one path the presets'
+    agents and ``clue train`` take): ``config.model`` when given, else the preset's Hugging Face
+    id from the cache (``tiny``: the tiny model's warmed-up base); ``vllm`` has no weights of its
+    own and needs ``config.model``. Never downloads; ``flag`` is the option the hints name."""
+    preset = None if name == "vllm" else get_preset(name)
     explicit = config.model if config is not None and config.model else None
-    if explicit:
-        return resolve_model(explicit, flag=flag)
+    if explicit or preset is None:
+        return resolve_model(explicit or "", flag=flag)
     if preset.repo is None:
-        from testing.tiny_base import tiny_base_path
+        from .tiny import tiny_base_path
 
         return tiny_base_path()
     return resolve_model(preset.repo, flag=flag)
@@ -77,7 +79,7 @@ def get_preset(name: str) -> Preset:
 
 def preset_factory(name: str) -> Callable[[AgentConfig], VllmAgent]:
     """``create(config)`` for preset ``name``: resolves the weights at once (a clear error if
-    they are missing) and returns a :class:`~agents.vllm_agent.VllmAgent`; the engine itself
+    they are missing) and returns a :class:`~agents.vllm.VllmAgent`; the engine itself
     starts at the first ``agenerate``."""
     preset = get_preset(name)
 

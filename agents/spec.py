@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from plugins import Entry, Registry
+from plugins import Entry, Registry, registry_table
 
 from .base import Agent
 from .config import AgentConfig
@@ -45,12 +45,4 @@ def get_agent(name: str) -> AgentSpec:
 
 def agents_table(entries: dict[str, Entry[AgentSpec]]):
     """The agents on offer (``clue list``): name, plugin, description."""
-    from rich.table import Table
-
-    table = Table(title="Agents")
-    table.add_column("agent", style="bold")
-    table.add_column("plugin")
-    table.add_column("description")
-    for name, entry in sorted(entries.items()):
-        table.add_row(name, entry.plugin, entry.item.description)
-    return table
+    return registry_table("Agents", "agent", entries)

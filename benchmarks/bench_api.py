@@ -1,6 +1,6 @@
 """Throughput of the api agent: ``python benchmarks/bench_api.py [--quick]``.
 
-A local OpenAI-compatible server (testing/fake_openai.py, in its own process so it does not
+A local OpenAI-compatible server (tests/fake_openai.py, in its own process so it does not
 share this process's interpreter lock) answers every request after a fixed latency (0.1 s by
 default) and at once otherwise. The api agent sends ``rounds x C`` prompts at concurrency C
 (one request each, n=1). Ideal throughput is C / latency requests per second; the goal is at
@@ -35,7 +35,7 @@ from agents.config import AgentConfig
 
 def start_server(latency: float) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "testing.fake_openai", "--latency", str(latency), "--text", "ok"],
+        [sys.executable, "-m", "tests.fake_openai", "--latency", str(latency), "--text", "ok"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

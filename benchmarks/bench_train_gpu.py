@@ -382,28 +382,16 @@ class Step:
 
 
 def train_step(policy, optimizer, batch, config, device: torch.device) -> Step:
-    """One ``clue train`` optimizer step (trainers/grpo.py ``_train``) over ``batch``'s rows."""
-    from trainers.loss import LossMetrics, batch_logprobs, grpo_loss
-    from trainers.masks import attention_mask
+    """One ``clue train`` optimizer step (:func:`trainers.steps.optimizer_step`, the recipe's own) over
+    ``batch``'s rows."""
+    from trainers.steps import StepError, optimizer_step
 
     pairs = attention_pairs(batch.seq_ids, batch.parent_ids)
-    normalizer = batch.normalizer(config.loss_normalization)
-    params = policy.trainable_parameters()
     t0 = time.perf_counter()
-    optimizer.zero_grad(set_to_none=True)
-    total = LossMetrics()
-    for mb in batch.micro_batches(config.micro_batch_rows):
-        mb = mb.to(device)
-        logits = policy.forward(mb.tokens, attention_mask(mb), mb.positions)
-        logprobs, entropy = batch_logprobs(logits, mb, config, entropy=True)
-        loss, metrics = grpo_loss(logprobs, mb, config, normalizer=normalizer, entropy=entropy)
-        loss.backward()
-        total = total + metrics
-        del logits, logprobs, entropy, loss
-    norm = float(torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm))
-    if not math.isfinite(norm):
-        raise BenchError(f"the gradient norm is {norm}; the random-weight model diverged (try another --seed)")
-    optimizer.step()
+    try:
+        result = optimizer_step(policy, optimizer, batch, config, device=device)
+    except StepError as err:
+        raise BenchError(f"{err} (the random-weight model diverged? try another --seed)") from None
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     return Step(
@@ -413,8 +401,8 @@ def train_step(policy, optimizer, batch, config, device: torch.device) -> Step:
         real_tokens=batch.num_tokens,
         trained_tokens=batch.num_trained_tokens,
         pairs=pairs,
-        loss=total.loss,
-        grad_norm=norm,
+        loss=result.metrics.loss,
+        grad_norm=result.grad_norm,
     )
 
 

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_vllm.py [--prompts 48] [--max-tokens 128] [--variant tiny] [--compile]
 
-Both sides run the tiny Qwen2-architecture model (testing.tiny_model, float32) on this
+Both sides run the tiny Qwen2-architecture model (agents.tiny, float32) on this
 machine's CPUs, in this one run, on the same puzzle prompts (puzzles 0..N-1 of the variant,
 each as one user message through the model's chat template: the very token ids the vllm
 agent sent are the ones Hugging Face gets). Every completion is exactly ``--max-tokens``
@@ -52,7 +52,7 @@ def puzzle_prompts(variant: str, count: int) -> list[str]:
 def run_vllm(model: Path, prompts: list[str], max_tokens: int, eager: bool):
     from agents.base import SamplingConfig
     from agents.config import AgentConfig
-    from agents.vllm_agent import VllmAgent
+    from agents.vllm import VllmAgent
 
     extra = {"dtype": "float32", "kv_cache_gb": "1", "ignore_eos": "1", "name": "vllm"}
     if eager:
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--prompts must be in 1..1024 and --max-tokens >= 1")
 
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # keep vLLM's INFO lines off the table
-    from testing.tiny_model import build_tiny_model
+    from agents.tiny import build_tiny_model
 
     t0 = time.perf_counter()
     model = build_tiny_model()

@@ -2,8 +2,8 @@
 
     python benchmarks/bench_weight_sync.py [--syncs 7] [--restarts 3] [--routes iterator,path]
 
-For each route of :meth:`agents.vllm_agent.VllmAgent.update_weights` the vllm agent runs the
-tiny Qwen2-architecture model (testing.tiny_model, float32, eager) on vLLM's CPU build:
+For each route of :meth:`agents.vllm.VllmAgent.update_weights` the vllm agent runs the
+tiny Qwen2-architecture model (agents.tiny, float32, eager) on vLLM's CPU build:
 
 * ``iterator``: the engine in this process (``in_process=1``), the tensors handed over in memory;
 * ``path``: the engine in its own processes, the tensors through a temporary safetensors
@@ -59,7 +59,7 @@ def first_request(agent) -> None:
 
 def new_agent(model: Path, route: str):
     from agents.config import AgentConfig
-    from agents.vllm_agent import VllmAgent
+    from agents.vllm import VllmAgent
 
     extra = dict(EXTRA, name=f"bench-{route}")
     if route == "iterator":
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     import vllm
 
-    from testing.tiny_model import build_tiny_model
+    from agents.tiny import build_tiny_model
 
     model = build_tiny_model()
     rows = [bench_route(route, model, args.syncs, args.restarts) for route in routes]

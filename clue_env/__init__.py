@@ -17,7 +17,7 @@ from .grading import Grade, Grader, grade
 from .investigation import InvestigationCase, TemporalClueInvestigationEnv, generate_case
 from .layout import Layout
 from .night import Night
-from .prompt_parse import options_from_prompt
+from .prompt_outline import options_from_prompt
 from .puzzle import Puzzle, Task
 from .sizes import MAIN_QUESTIONS, Difficulty, Levels, Sizes
 from .theme import CLASSIC, Room, Theme

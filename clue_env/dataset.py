@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .prompt_parse import options_from_prompt
+from .prompt_outline import options_from_prompt
 from .puzzle import Task
 
 

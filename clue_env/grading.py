@@ -89,7 +89,7 @@ answer it did not give.
     a self-correction or a joint answer (or, maybe, possibly, likely, could, also, too,
     alternatively, unless, if, actually, wait, "no,", instead, rather, sorry, but,
     though, answer, murderer, did, together, help, ..., and "/", "?", "%", "=", ">", "<",
-    "+", "&", arrows: the sets ``_SIGNAL_WORDS`` and ``_SIGNAL_CHARS``); (c) each other
+    "+", "&", arrows: the sets ``answer_words.SIGNAL_WORDS`` and ``SIGNAL_CHARS``); (c) each other
     candidate it names sits in a clause (between punctuation) that says something
     besides the name and filler words, and holds no negation that failed to negate it:
     "Mr. Green had left" and "which was by the Knife" explain; "(Mr. Green)", "it was
@@ -122,6 +122,11 @@ answer it did not give.
 
 :func:`normalize_time` gives the canonical form of one time (rule 7's forms that have one
 reading). :class:`Grader` compiles everything once per puzzle; calling it is cheap.
+
+This module reads a reply into one answer per label (rules 2 to 4, 14) and scores it. The
+rest lives beside it: rule 1 in ``folding``, rule 7's time reader in ``clock``, the words
+the rules name in ``answer_words``, one question's answers judged (rules 5 to 7, 9, 12, 13)
+in ``answer_judge``, and negation and explanations (rules 8, 10, 11) in ``answer_analysis``.
 """
 
 from __future__ import annotations
@@ -129,12 +134,16 @@ from __future__ import annotations
 import functools
 import json
 import re
-import unicodedata
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Grade", "Grader", "grade", "normalize_time"]
+from .answer_judge import QuestionJudge
+from .answer_words import name_key
+from .clock import normalize_time
+from .folding import STRIP_CHARS, prepare
+
+__all__ = ["MAX_ANSWER_CHARS", "MAX_LINES_PER_LABEL", "Grade", "Grader", "grade", "normalize_time"]
 
 MAX_ANSWER_CHARS = 2000
 """Characters of one answer line that are read; the rest of a longer line is ignored."""
@@ -145,150 +154,7 @@ end of the reply (one shared budget of 64 x labels: earlier ones are never looke
 
 _JUDGE_CACHE_SIZE = 4096
 
-# --------------------------------------------------------------------------- unicode (rule 1)
-
-
-@functools.cache
-def _unicode_class(categories: str) -> re.Pattern[str]:
-    """A regex of runs of code points in the given general categories ("Cf", "Mn").
-
-    Built on first use (a scan of planes 0, 1 and 14, where every Cf and Mn code point
-    lies, ~40 ms), so importing the module costs nothing.
-    """
-    wanted = frozenset(categories.split())
-    spans: list[list[int]] = []
-    for block in (range(0x20000), range(0xE0000, 0xE1000)):
-        for cp in block:
-            if unicodedata.category(chr(cp)) in wanted:
-                if spans and spans[-1][1] == cp - 1:
-                    spans[-1][1] = cp
-                else:
-                    spans.append([cp, cp])
-    body = "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in spans)
-    return re.compile(f"[{body}]+")
-
-
-def _prepare(text: str) -> str:
-    """The reply as parsed: newlines unified, NFKC, format characters removed (rule 1)."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.isascii():
-        text = _unicode_class("Cf").sub("", unicodedata.normalize("NFKC", text))
-        for separator in ("\u2028", "\u2029", "\x85"):
-            if separator in text:
-                text = text.replace(separator, "\n")
-    return text
-
-
-_STRUCK_RE = re.compile("(?:[^\u0300-\u036f][\u0300-\u0334\u0339-\u036f]*+[\u0335-\u0338][\u0300-\u036f]*+)+")
-
-
-def _fold(text: str) -> str:
-    """Text as matched: NFKC, no format characters, casefolded, no accents, ’ as '."""
-    if text.isascii():
-        return text.lower()
-    text = _unicode_class("Cf").sub("", unicodedata.normalize("NFKC", text)).casefold()
-    text = unicodedata.normalize("NFD", text)
-    if _STRUCK_RE.search(text):  # "M̶r̶.̶ ̶G̶r̶e̶e̶n̶": struck through, so deleted (rule 8)
-        text = _STRUCK_RE.sub(lambda m: " " * len(m.group()), text)
-    text = _unicode_class("Mn").sub("", text)
-    return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u02bc", "'")
-
-
-# --------------------------------------------------------------------------- words (rule 6)
-
-_WORD_RE = re.compile(r"[^\W_]+")
-_TOKEN_RE = re.compile(r"[^\W_]+|[^\w\s]")
-
-# Titles written out or abbreviated name the same person: "Colonel Mustard" is "Col. Mustard".
-_TITLE_FORMS = {
-    "mr": ("mr", "mister"),
-    "mrs": ("mrs", "missus"),
-    "dr": ("dr", "doctor"),
-    "prof": ("prof", "professor"),
-    "col": ("col", "colonel"),
-    "sgt": ("sgt", "sergeant"),
-    "rev": ("rev", "reverend"),
-    "capt": ("capt", "captain"),
-    "lt": ("lt", "lieutenant"),
-    "mme": ("mme", "madame"),
-    "mlle": ("mlle", "mademoiselle"),
-    "gen": ("gen", "general"),
-    "maj": ("maj", "major"),
-    "insp": ("insp", "inspector"),
-    "det": ("det", "detective"),
-    "cmdr": ("cmdr", "commander"),
-}
-_TITLE_ALIASES = {long: short for short, forms in _TITLE_FORMS.items() for long in forms if long != short}
-# First words that make a candidate a person's name, whose last word is then a surname.
-_TITLES = frozenset(
-    [form for forms in _TITLE_FORMS.values() for form in forms]
-    + "miss ms mx sir lady lord dame madam monsieur m herr frau senor senora signor signora don dona".split()
-    + "father mother sister brother uncle aunt nurse chef judge count countess baron baroness duke".split()
-    + "duchess prince princess king queen officer agent chief admiral engineer pilot cadet medic".split()
-    + "botanist scientist ensign private corporal marshal sheriff constable butler maid cook".split()
-)
-_ABBREVIATIONS = frozenset(
-    [*_TITLE_FORMS, "ms", "st", "mx", "no", "vs", "jr", "sr", "am", "pm", "m", "mm", "etc", "approx", "e", "g", "i"]
-)
-
-# Rule 10: words that end the head of an answer and start an explanation.
-_CONNECTIVES = frozenset(
-    "because since as given due based according per while whilst whereas with which who whose whom where when"
-    " considering seeing after before in at on from for by near inside within using holding carrying having"
-    " cause cos coz thanks".split()
-)
-# Rule 10b: a hedge, an alternative, doubt, a self-correction or a joint answer.
-_SIGNAL_WORDS = frozenset(
-    "or either whether vs versus maybe perhaps possibly possible probably probable likely unlikely plausible"
-    " plausibly conceivably conceivable could might may would should alternatively alternative alternatives"
-    " otherwise unless else if also too well second backup guess guessing chance chances odds percent"
-    " uncertain unsure sure certain confident doubt doubtful unclear equally tie tied toss between contender"
-    " candidate candidates option options runner choice choices pick picks choose chose go going prefer"
-    " lean leaning favor favour favorite favourite vote bet think thought believe reckon say"
-    " actually wait hold correction correct corrected correcting rather instead mean meant scratch sorry oops"
-    " hmm um uh change changed changing revise revised revising reconsider reconsidering update updated"
-    " final finally really though although however but nope answer answers solution murderer"
-    " killer culprit guilty responsible perpetrator did done together along alongside plus help helped"
-    " helping accomplice accomplices assisted assist partner jointly conspired committed possibility"
-    " possibilities potential potentially presumably arguably suppose supposing assume assuming hunch feeling"
-    " gut instinct fact reflection hindsight retract review revisit make".split()
-)
-_SIGNAL_CHARS = frozenset("/?%=><+&→⇒⟶⟹➔➜➝➞➡↦")
-# Rule 10c: words that do not make a clause say anything besides the name.
-_FILLERS = frozenset(
-    "the a an it its is was were are be been being am s d ll ve re m t i me my mine we us our you your he"
-    " him his she her hers they them their this that these those there here one ones person suspect"
-    " suspects and so then yes yeah yep ok okay definitely certainly clearly surely obviously indeed"
-    " absolutely just only simply very quite pretty most more much all am pm of to had has have do does".split()
-)
-# Rule 8: negation.
-_NEGATORS = frozenset("not never cannot except excluding without nobody none nothing noone".split())
-_QUANTIFIERS = frozenset("anyone anybody anything everyone everybody everything all nobody none nothing one".split())
-_SCOPE_ENDS = frozenset(
-    "but though although however yet because since as while whilst whereas which who whose so then actually"
-    " wait instead rather".split()
-)
-_POST_NEGATIVES = frozenset(
-    "not never cannot ruled eliminated excluded innocent cleared impossible wrong incorrect false".split()
-)
-_AUXILIARIES = frozenset(
-    "is was are were be been being s has have had can could must should would will may might does did do"
-    " definitely certainly clearly surely obviously also just simply then therefore thus".split()
-)
-_DOUBTS = frozenset("sure certain confident positive clear convinced known".split())
-_CONDITIONALS = frozenset(["if", "unless", "whether"])
-# Rule 13: words that make a clause a statement when there are no options to tell names.
-_STATEMENT_WORDS = frozenset(
-    "is was were are be been has had have did does do it its he she they them his her their there this that"
-    " which who not never no".split()
-)
-# Rule 5: placeholder words of an answer-format template.
-_PLACEHOLDERS = frozenset(
-    w + s
-    for w in "suspect weapon room time motive name person place location answer choice option".split()
-    for s in ("", "s")
-) | {"your", "final", "here", "the"}
+# --------------------------------------------------------------------------- answer lines (rule 2)
 
 _HS = r"[^\S\n]"  # horizontal whitespace: any whitespace but a newline
 _BULLET = rf"[-*•>#_+|(\[]{_HS}*+"  # one prefix character (bullet, quote, emphasis, ...)
@@ -296,8 +162,6 @@ _LABEL_PREFIX = (  # "Answer A:", "Question A -", "Final answer A:", "Answer to 
     rf"(?:(?=[aAqQfF])(?i:final{_HS}++)?(?i:answer|question)s?{_HS}*+"
     rf"(?:(?i:to|for){_HS}++(?:(?i:question){_HS}++)?)?)?"
 )
-_STRIP_CHARS = " \t\r\f\v\u00a0*_|`"
-_TIME_STRIP_CHARS = _STRIP_CHARS + "\"'“”‘’[](),.;!?"
 _NEXT_LINE_RE = re.compile(rf"[^\n]*+\n(?:{_HS}*+\n){{0,4}}(?P<line>[^\n]{{0,{MAX_ANSWER_CHARS}}})")
 _CONTINUATION_RE = re.compile(
     rf"\n{_HS}*+(?:[-*•>_]{_HS}*+)*+(?P<line>(?i:or|maybe|perhaps|possibly|probably|alternatively|actually|wait"
@@ -305,647 +169,15 @@ _CONTINUATION_RE = re.compile(
     rf"|also|hmm|hold|or\s+rather|if)\b[^\n]{{0,{MAX_ANSWER_CHARS}}})"
 )
 _LIST_ITEM_RE = re.compile(rf"\n{_HS}*+(?:[-*•+]|\d{{1,3}}[.)]){_HS}++(?P<item>[^\n]{{0,{MAX_ANSWER_CHARS}}})")
-_DELETED_RE = re.compile(r"~~[^~\n]*~~|<(del|s|strike)>[^<\n]*</(?:del|s|strike)>")
-_NOT_RE = re.compile(r"n't\b")
 _TRAILING_PREFIX_RE = re.compile(r"[\s*_]*+(?i:(?:final\s+)?(?:answer|question)s?)[\s*_]*+$")
-_QUESTION_RE = re.compile(r"[\W_]*(?:who|whom|whose|what|which|where|when|why|how)\b[^\n]*\?[\W_]*")
-_HEAD_END_HINT_RE = re.compile(  # anything that could end an answer's head (rule 10a)
-    r"[;:(\[|!?…—–.]|\s-|--|\b(?:" + "|".join(sorted(_CONNECTIVES)) + r")\b"
-)
-_NEGATION_HINT_RE = re.compile(
-    r"\b(?:not|never|cannot|except|excluding|without|nobody|none|nothing|noone|neither|nor|but|than|instead"
-    r"|ruled|eliminated|excluded|innocent|cleared|impossible|wrong|incorrect|false|no)\b|n't"
-)
 
 
-def _tokens(text: str) -> list[str]:
-    """Folded words of ``text``, punctuation and markdown dropped, titles unified."""
-    words = _WORD_RE.findall(_fold(text))
-    if _TITLE_ALIASES.keys().isdisjoint(words):
-        return words
-    return [_TITLE_ALIASES.get(w, w) for w in words]
-
-
-def _padded(tokens: list[str]) -> str:
-    """Words joined and padded with spaces, so " x " finds the whole word x."""
-    return " " + " ".join(tokens) + " "
-
-
-@functools.lru_cache(maxsize=8192)
-def _name_key(text: str) -> str:
-    """The padded words of a name, less a leading "the": "The Lead Pipe" -> " lead pipe "."""
-    tokens = _tokens(text)
-    while len(tokens) > 1 and tokens[0] == "the":
-        tokens = tokens[1:]
-    return _padded(tokens)
-
-
-# --------------------------------------------------------------------------- times (rule 7)
-
-_HOUR_WORDS = {w: i + 1 for i, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split())}
-_HOUR_WORD_RE = "|".join(sorted(_HOUR_WORDS, key=len, reverse=True))
-
-# A time, in folded text. Groups: word (midnight/noon alone); hp/hpd/hpn ("half past ten");
-# mil ("2300"); h/m ("11:00") or h/hh/hm ("23h00") or h alone; hw/mw ("eleven thirty");
-# then oc (o'clock) and one of ap (am/pm), part ("at night"), suf ("12 midnight").
-_TIME_RE = re.compile(
-    rf"""
-    (?<![\w:.])
-    (?:
-        (?P<word>midnight|noon|midday)\b
-      | (?:
-            (?P<hp>half|quarter)\s+(?P<hpd>past|after|to|before|till)\s+(?P<hpn>\d{{1,2}}(?![\d:.])|(?:{_HOUR_WORD_RE})\b)
-          | (?P<mil>\d{{4}})(?!\d)(?:\s*(?:hrs|hours|h)\b)?
-          | (?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}})(?!\d)|(?P<hh>h)(?P<hm>\d{{2}})?(?![^\W_]))?(?![\d:])
-          | (?P<hw>{_HOUR_WORD_RE})\b(?:[\s-]+(?P<mw>fifteen|thirty|forty[\s-]?five)\b)?
-        )
-        (?P<oc>\s*o'?\s?clock\b)?
-        (?:
-            \s*(?P<ap>[ap])\.?\s?m\b\.?
-          | \s+(?P<part>in\s+the\s+(?:morning|afternoon|evening)|at\s+night|tonight)\b
-          | \s*(?P<suf>midnight|noon|midday)\b
-        )?
-    )
-    """,
-    re.VERBOSE,
-)
-_RANGE_GAP_RE = re.compile(r"[\s(\[]*(?:-+|–|—|to|until|till|til|thru|through|or|and|/|&|~|,)[\s)\]]*")
-_DIGITS_RE = re.compile(r"\d+")
-
-# A parsed time: (hour, minute, meridiem, style). meridiem: None, "am", "pm", "night",
-# "midnight", "noon". style: "12" (12-hour, meridiem given), "12?" (12-hour, meridiem
-# unknown), "24" (24-hour), "24?" (bare hh:mm: 24-hour, or 12-hour without AM/PM), "bare".
-_Time = tuple[int, int, "str | None", str]
-
-
-def _canon(hour: int, minute: int, meridiem: str) -> str:
-    return f"{hour:02d}:{minute:02d} {meridiem}"
-
-
-def _from_24(hour: int, minute: int) -> str:
-    if hour % 24 == 0:
-        return _canon(12, minute, "AM")
-    if hour >= 12:
-        return _canon(hour - 12 if hour > 12 else 12, minute, "PM")
-    return _canon(hour, minute, "AM")
-
-
-def _time_of(match: re.Match[str]) -> _Time | None:
-    """The parsed time of a ``_TIME_RE`` match, or None for "one" alone (a word, no time)."""
-    g = match.groupdict()
-    if g["word"]:
-        return (12, 0, "am" if g["word"] == "midnight" else "pm", "12")
-    meridiem: str | None = None
-    if g["ap"]:
-        meridiem = g["ap"] + "m"
-    elif g["part"]:
-        part = g["part"]
-        meridiem = "am" if part.endswith("morning") else "night" if part.endswith(("night", "tonight")) else "pm"
-    elif g["suf"]:
-        meridiem = "midnight" if g["suf"] == "midnight" else "noon"
-    said_12 = "12" if meridiem else "12?"
-    if g["hp"]:
-        hpn = g["hpn"]
-        hour = int(hpn) if hpn.isdigit() else _HOUR_WORDS[hpn]
-        minute = 30 if g["hp"] == "half" else 15
-        if g["hpd"] in ("to", "before", "till"):
-            hour, minute = (hour - 1) or 12, 60 - minute
-        return (hour, minute, meridiem, said_12)
-    if g["mil"]:
-        hour, minute = int(g["mil"][:2]), int(g["mil"][2:])
-        return (hour, minute, meridiem, "12" if meridiem else "24")
-    if g["h"] is not None:
-        hour = int(g["h"])
-        if g["m"] is not None:
-            return (hour, int(g["m"]), meridiem, "12" if meridiem else "12?" if g["oc"] else "24?")
-        if g["hh"]:
-            return (hour, int(g["hm"] or 0), meridiem, "12" if meridiem else "24")
-        return (hour, 0, meridiem, said_12 if (meridiem or g["oc"]) else "bare")
-    hour = _HOUR_WORDS[g["hw"]]
-    minute = {"": 0, "fifteen": 15, "thirty": 30}.get(g["mw"] or "", 45)
-    if meridiem or g["oc"] or g["mw"]:
-        return (hour, minute, meridiem, said_12)
-    return None if hour == 1 else (hour, 0, None, "bare")
-
-
-def _readings(time: _Time) -> tuple[str, ...]:
-    """The canonical times a parsed time can mean (a bare hour: none, see _bare_keys)."""
-    hour, minute, meridiem, style = time
-    if minute > 59 or style == "bare":
-        return ()
-    if style == "12":
-        if meridiem in ("midnight", "noon"):
-            return (_canon(12, minute, "AM" if meridiem == "midnight" else "PM"),) if hour == 12 else ()
-        if hour == 0 and meridiem == "am":
-            hour = 12
-        if not 1 <= hour <= 12:
-            return ()
-        if meridiem == "night":
-            meridiem = "am" if hour == 12 or hour < 5 else "pm"
-        return (_canon(hour, minute, meridiem.upper()),)
-    if style == "12?" and 1 <= hour <= 12:
-        return (_canon(hour, minute, "AM"), _canon(hour, minute, "PM"))
-    if hour > 24 or (hour == 24 and minute):
-        return ()
-    if style == "24?" and 1 <= hour <= 12:
-        # The 24-hour reading first; the 12-hour one without its AM/PM second.
-        other = "AM" if hour == 12 else "PM"
-        return (_from_24(hour, minute), _canon(hour, minute, other))
-    return (_from_24(hour, minute),)
-
-
-def _times_in(text: str) -> list[tuple[int, int, _Time]]:
-    """(start, end, time) of every time in folded ``text``; range ends take each other's AM/PM."""
-    found = [(m.start(), m.end(), t) for m in _TIME_RE.finditer(text) if (t := _time_of(m)) is not None]
-    for i in range(len(found) - 1):
-        (s1, e1, t1), (s2, e2, t2) = found[i], found[i + 1]
-        if not _RANGE_GAP_RE.fullmatch(text, e1, s2):
-            continue
-        if t1[3] in ("bare", "12?") and t2[3] == "12" and t2[2] in ("am", "pm", "night"):
-            found[i] = (s1, e1, (t1[0], t1[1], t2[2], "12"))
-        elif t1[3] == "bare":
-            found[i] = (s1, e1, (t1[0], t1[1], None, "12?"))
-        if t2[3] == "bare":
-            found[i + 1] = (s2, e2, (t2[0], t2[1], None, "12?"))
-    return found
-
-
-def normalize_time(text: str) -> str | None:
-    """The canonical form ("hh:mm AM/PM", like the puzzle's labels) of a time, or None.
-
-    Accepts the forms of rule 7 that have one reading: 12-hour times ("11 pm", "11:00PM",
-    "11.00 p.m.", "eleven pm", "11 o'clock at night", "half past ten pm"), 24-hour times
-    ("23:00", "00:30", "2300", "23h00") and "midnight"/"noon" ("12 midnight" too). A bare
-    "hh:mm" is read as 24-hour time ("11:00" is "11:00 AM"). A time without AM/PM that is
-    not "hh:mm" ("eleven o'clock", "11") has no one reading: None. The whole text, less
-    surrounding whitespace, quotes, brackets and markdown, must be the time. Never raises.
-
-    >>> normalize_time("11 pm"), normalize_time("23:00"), normalize_time("midnight")
-    ('11:00 PM', '11:00 PM', '12:00 AM')
-    """
-    if not isinstance(text, str) or len(text) > 64:
-        return None
-    try:
-        folded = _fold(text).strip().strip(_TIME_STRIP_CHARS).strip()
-    except Exception:  # noqa: BLE001 - e.g. lone surrogates in odd places: no time
-        return None
-    match = _TIME_RE.fullmatch(folded)
-    time = _time_of(match) if match else None
-    if time is None:
-        return None
-    readings = _readings(time)
-    if len(readings) == 1 or (readings and time[3] == "24?"):
-        return readings[0]
-    return None
-
-
-@functools.lru_cache(maxsize=8192)
-def _option_time(text: str) -> str | None:
-    """``normalize_time`` for option names, which repeat across puzzles."""
-    return normalize_time(text)
-
-
-# --------------------------------------------------------------------------- questions
-
-
-@functools.lru_cache(maxsize=4096)
-def _options_pattern(names: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[re.Pattern[str], tuple[str, ...]]:
-    """One regex finding every option (and unique surname) in folded text, and the key of
-    each alternative (``match.lastindex - 1``). ``names``: (key, words) pairs, longest first."""
-    separator = r"[\s._'*\-]+"
-    alternatives = []
-    for _, words in names:
-        parts = [
-            "(?:" + "|".join(map(re.escape, _TITLE_FORMS[w])) + ")" if w in _TITLE_FORMS else re.escape(w)
-            for w in words
-        ]
-        alternatives.append("(" + separator.join(parts) + ")")
-    pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])")
-    return pattern, tuple(key for key, _ in names)
-
-
-@functools.lru_cache(maxsize=4096)
-def _word_names(options: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(key, words) of each word option and of each usable surname (rule 6), longest first."""
-    keyed: dict[str, tuple[str, ...]] = {}
-    for option in options:
-        key = _name_key(option)
-        if key.strip():
-            keyed.setdefault(key, tuple(key.split()))
-    names = dict(keyed)
-    all_long = len(keyed) > 1 and all(len(words) > 1 for words in keyed.values())
-    for key, words in keyed.items():
-        if len(words) < 2 or not (all_long or words[0] in _TITLES):
-            continue
-        surname = words[-1]
-        if len(surname) < 2 or surname.isdigit() or surname in _TITLES or surname in _SIGNAL_WORDS:
-            continue
-        if surname in _FILLERS or surname in _NEGATORS or surname in _CONNECTIVES:
-            continue
-        if any(surname in other for k, other in keyed.items() if k != key):
-            continue
-        names.setdefault(f"{key}#surname", (surname,))
-    ordered = sorted(names.items(), key=lambda kv: (-len(kv[1]), -sum(map(len, kv[1])), kv[0]))
-    return tuple((key.split("#")[0], words) for key, words in ordered)
-
-
-@functools.lru_cache(maxsize=4096)
-def _full_names(names: tuple[tuple[str, tuple[str, ...]], ...]) -> frozenset[str]:
-    """The keys of whole option names among ``names`` (not surnames)."""
-    return frozenset(key for key, words in names if key.split() == list(words))
-
-
-class _Mention:
-    """A candidate named in an answer: its span in the folded text and the keys it names."""
-
-    __slots__ = ("start", "end", "keys")
-
-    def __init__(self, start: int, end: int, keys: frozenset[str]):
-        self.start, self.end, self.keys = start, end, keys
-
-
-class _Question:
-    """How the answer to one question is read (rules 6 to 10, 13) and judged."""
-
-    def __init__(self, solution: str, options: Sequence[str] | None, vocabulary_times: frozenset[str]):
-        self.exact = not options
-        solution_time = _option_time(solution)
-        self.solution_time = solution_time
-        self.solution_key = f"T {solution_time}" if solution_time else _name_key(solution)
-        self.vocabulary_times = vocabulary_times
-        words: list[str] = []
-        times: dict[str, None] = {}
-        for option in [*(options or ()), solution]:
-            time = _option_time(option)
-            if time is not None:
-                times[time] = None
-            elif not self.exact:
-                words.append(option)
-        self.time_options = frozenset(times)
-        self._names = _word_names(tuple(words)) if words else ()
-        self._solution_names = () if solution_time else _word_names((solution,))
-        self.word_options = _full_names(self._names)
-
-    # ------------------------------------------------------------------ reading
-
-    def judge(self, answer: str) -> tuple[bool, bool]:
-        """(is an echo, is right) for an answer parsed out of the reply (not empty)."""
-        folded = _fold(answer)
-        if self.exact:
-            if self._shaped_like_echo(answer, folded):
-                return True, False
-            return False, self._exact_right(folded)
-        if "~" not in folded and "<" not in folded:
-            if not self.time_options:
-                key = _name_key(answer)
-                if key in self.word_options:
-                    return False, key == self.solution_key  # the common case: the answer is just an option
-            elif not self._names and (match := _TIME_RE.fullmatch(folded.strip(_TIME_STRIP_CHARS))):
-                time = _time_of(match)  # the common case for times: the answer is just a time
-                if time is not None:
-                    if time[3] == "bare":
-                        return False, self._bare_keys(time[0]) == {self.solution_key}
-                    readings = _readings(time)
-                    keys = {f"T {r}" for r in readings if r in self.time_options}
-                    return False, bool(readings) and keys == {self.solution_key}
-        named, mentions = self._read(folded)
-        if not mentions and self._shaped_like_echo(answer, folded):
-            return True, False
-        return False, named == {self.solution_key}
-
-    @staticmethod
-    def _shaped_like_echo(answer: str, folded: str) -> bool:
-        """Rule 5's shapes: the question ("Who ...?") or the template ("SUSPECT")."""
-        if _QUESTION_RE.fullmatch(folded):
-            return True
-        words = _WORD_RE.findall(answer)
-        return bool(words) and all(w.isupper() and w.casefold() in _PLACEHOLDERS for w in words)
-
-    def _mentions(self, text: str) -> list[_Mention]:
-        """Candidates named in folded ``text``, in order, without overlaps (rules 6, 7)."""
-        found: list[_Mention] = []
-        if self._names:
-            pattern, keys = _options_pattern(self._names)
-            found = [_Mention(m.start(), m.end(), frozenset((keys[m.lastindex - 1],))) for m in pattern.finditer(text)]
-        if self.time_options:
-            timed = self._time_mentions(text)
-            if found and timed:
-                found = sorted(found + timed, key=lambda m: (m.start, -m.end))
-                kept: list[_Mention] = []
-                for mention in found:
-                    if not kept or mention.start >= kept[-1].end:
-                        kept.append(mention)
-                found = kept
-            else:
-                found = found or timed
-        return found
-
-    def _time_mentions(self, text: str) -> list[_Mention]:
-        times = _times_in(text)
-        mentions: list[_Mention] = []
-        bare = [t for t in times if t[2][3] == "bare"]
-        for start, end, time in times:
-            if time[3] == "bare":
-                continue
-            readings = _readings(time)
-            if not readings:
-                continue
-            keys = frozenset(f"T {r}" for r in readings if r in self.time_options)
-            mentions.append(_Mention(start, end, keys or frozenset((f"T? {readings[0]}",))))
-        if not mentions and len(bare) == 1 and len(_DIGITS_RE.findall(text)) <= 1:
-            start, end, time = bare[0]
-            mentions.append(_Mention(start, end, self._bare_keys(time[0])))
-        return mentions
-
-    def _bare_keys(self, hour: int) -> frozenset[str]:
-        """The options a bare hour names: every option with that hour (rule 7)."""
-        if 1 <= hour <= 12:
-            keys = {f"T {t}" for t in self.time_options if int(t[:2]) == hour}
-        elif hour <= 23:
-            wanted = _from_24(hour, 0)[:2] + _from_24(hour, 0)[5:]
-            keys = {f"T {t}" for t in self.time_options if t[:2] + t[5:] == wanted}
-        else:
-            keys = set()
-        return frozenset(keys or {f"T? {hour}"})
-
-    def _read(self, folded: str) -> tuple[frozenset[str], list[_Mention]]:
-        """The candidates an answer names (rules 8 to 10) and all its mentions."""
-        text = _DELETED_RE.sub(lambda m: " " * len(m.group()), folded) if "~" in folded or "<" in folded else folded
-        if "n't" in text:
-            text = _NOT_RE.sub(" not", text)
-        mentions = self._mentions(text)
-        if not mentions:
-            return frozenset(), mentions
-        named = frozenset().union(*(m.keys for m in mentions))
-        if not _NEGATION_HINT_RE.search(text) and (len(named) == 1 or not _HEAD_END_HINT_RE.search(text)):
-            return named, mentions  # nothing negated, and one candidate or no explanation
-        return _Analysis(text, mentions).named(), mentions
-
-    # ------------------------------------------------------------------ exact mode (rule 13)
-
-    def _exact_right(self, folded: str) -> bool:
-        text = _DELETED_RE.sub(lambda m: " " * len(m.group()), folded) if "~" in folded or "<" in folded else folded
-        if "n't" in text:
-            text = _NOT_RE.sub(" not", text)
-        if self.solution_time is None:
-            if _name_key(text) == self.solution_key:
-                return True
-            mentions = []
-            if self._solution_names:
-                pattern, _ = _options_pattern(self._solution_names)
-                mentions = [_Mention(m.start(), m.end(), frozenset()) for m in pattern.finditer(text)]
-        else:
-            mentions = [_Mention(s, e, frozenset()) for s, e, t in _times_in(text) if _readings(t)]
-        reading = _Analysis(text, mentions).exact_head()  # the solution's name or a time stays whole
-        if self.solution_time is not None:
-            match = _TIME_RE.fullmatch(reading.strip().strip(_TIME_STRIP_CHARS).strip())
-            time = _time_of(match) if match else None
-            readings = _readings(time) if time else ()
-            known = [r for r in readings if r in self.vocabulary_times] or list(readings)
-            return known == [self.solution_time]
-        return _name_key(reading) == self.solution_key
-
-
-class _Analysis:
-    """The token-level reading of one folded answer: negation, head, explanation.
-
-    The answer is a list of items: a mention (``kinds[i] == "m"``, ``values[i]`` its index),
-    a word ("w") or a sign ("p"); ``words[i]`` is the word or None, ``breaks[i]`` whether
-    the item is punctuation that ends a clause.
-    """
-
-    def __init__(self, text: str, mentions: list[_Mention]):
-        self.text = text
-        self.mentions = mentions
-        kinds: list[str] = []
-        values: list = []
-        starts: list[int] = []
-        index = 0
-        count = len(mentions)
-        for token in _TOKEN_RE.finditer(text):
-            start = token.start()
-            while index < count and mentions[index].end <= start:
-                index += 1
-            if index < count and mentions[index].start <= start:
-                if not (kinds and kinds[-1] == "m" and values[-1] == index):
-                    kinds.append("m")
-                    values.append(index)
-                    starts.append(mentions[index].start)
-                continue
-            value = token.group()
-            kinds.append("w" if value[0].isalnum() else "p")
-            values.append(value)
-            starts.append(start)
-        self.kinds, self.values, self.starts = kinds, values, starts
-        self.words: list[str | None] = [v if k == "w" else None for k, v in zip(kinds, values)]
-        self.breaks = [k == "p" and self._ends_clause(i) for i, k in enumerate(kinds)]
-
-    def _word(self, i: int) -> str | None:
-        return self.words[i] if 0 <= i < len(self.words) else None
-
-    def _ends_clause(self, i: int) -> bool:
-        """Punctuation that ends a clause: , ; : ! ? ( ) [ ] { } | — – … a spaced or double
-        dash, and a full stop that ends a sentence (not "Mr." or an initial)."""
-        value, start, text = self.values[i], self.starts[i], self.text
-        if value in ",;:!?()[]{}|—–…":
-            return True
-        if value == "-":
-            before = start == 0 or text[start - 1].isspace()
-            after = start + 1 >= len(text) or text[start + 1].isspace()
-            return (before and after) or text.startswith("--", start) or (start > 0 and text[start - 1] == "-")
-        if value == ".":
-            if text.startswith("..", start) or (start > 0 and text[start - 1] == "."):
-                return True
-            if start + 1 < len(text) and not text[start + 1].isspace():
-                return False
-            previous = self._word(i - 1)
-            return previous is None or not (len(previous) == 1 or previous in _ABBREVIATIONS)
-        return False
-
-    def _is_head_end(self, i: int) -> bool:
-        """Rule 10a's boundaries: a breaker other than a bare comma, or an explaining word
-        right after a candidate or a comma (filler words between)."""
-        word = self.words[i]
-        if word is not None:
-            if word not in _CONNECTIVES:
-                return False
-            j = i - 1
-            while j >= 0 and self.words[j] is not None and self.words[j] in _FILLERS:
-                j -= 1
-            return j >= 0 and (self.kinds[j] == "m" or self.values[j] == ",")
-        if self.values[i] == ",":
-            following = self._word(i + 1)
-            return following is not None and following in _CONNECTIVES
-        return self.breaks[i]
-
-    def _negated(self) -> list[bool]:
-        """Rule 8: for each mention, whether it is negated."""
-        kinds, values, words, breaks = self.kinds, self.values, self.words, self.breaks
-        negated = [False] * len(self.mentions)
-        neg = False
-        previous: str | None = None
-        clause_of: list[int] = []
-        clause = 0
-        mention_items: list[int] = []
-        for i, kind in enumerate(kinds):
-            if kind == "p":
-                if breaks[i]:
-                    neg, clause, previous = False, clause + 1, None
-            elif kind == "m":
-                negated[values[i]] = neg
-                previous = None
-                mention_items.append(i)
-            else:
-                word = words[i]
-                following = self._word(i + 1)
-                if word in _SCOPE_ENDS:
-                    if word == "but" and previous in _QUANTIFIERS:
-                        neg = not neg
-                    elif (word == "instead" and following == "of") or (word == "rather" and following == "than"):
-                        neg = not neg
-                    else:
-                        neg, clause = False, clause + 1
-                elif word == "neither" or word == "nor":
-                    neg = True
-                elif word in _NEGATORS:
-                    if not ((word == "not" and following in _DOUBTS) or previous in _CONDITIONALS):
-                        neg = not neg  # "if not Y" is a hedge, not a negation
-                elif word == "than" and previous == "other":
-                    neg = not neg
-                elif word == "no" and following == "one":
-                    neg = not neg
-                previous = word
-            clause_of.append(clause)
-        # After a candidate alone in its clause: "X is not ...", "X was ruled out".
-        per_clause: dict[int, int] = {}
-        for i in mention_items:
-            per_clause[clause_of[i]] = per_clause.get(clause_of[i], 0) + 1
-        for i in mention_items:
-            if negated[values[i]] or per_clause[clause_of[i]] != 1:
-                continue
-            j = i + 1
-            while (w := self._word(j)) is not None and w in _AUXILIARIES and clause_of[j] == clause_of[i]:
-                j += 1
-            w = self._word(j)
-            if w is None or w not in _POST_NEGATIVES or clause_of[j] != clause_of[i]:
-                continue
-            k = j + 1
-            while (x := self._word(k)) is not None and x in ("be", "been", "being", "have", "to"):
-                k += 1
-            nxt = self._word(k)
-            if nxt is not None and (nxt in _POST_NEGATIVES or (w == "not" and nxt in _DOUBTS)):
-                continue  # "not excluded": two negations; "not sure": doubt
-            negated[values[i]] = True
-        return negated
-
-    # ------------------------------------------------------------------ readings
-
-    def named(self) -> frozenset[str]:
-        """The candidates the answer names (rules 8 to 10)."""
-        negated = self._negated()
-        given = [i for i, kind in enumerate(self.kinds) if kind == "m" and not negated[self.values[i]]]
-        if not given:
-            return frozenset()
-        named = frozenset().union(*(self.mentions[self.values[i]].keys for i in given))
-        if len(named) <= 1:
-            return named
-        return self._explained(given, named)
-
-    def _explained(self, given: list[int], named: frozenset[str]) -> frozenset[str]:
-        """Rule 10: the head's one candidate when the rest only explains, else ``named``."""
-        kinds, values, words, breaks, mentions = self.kinds, self.values, self.words, self.breaks, self.mentions
-        first = given[0]
-        head_end = next((i for i in range(first + 1, len(kinds)) if self._is_head_end(i)), None)
-        if head_end is None:
-            return named
-        head = frozenset().union(*(mentions[values[i]].keys for i in given if i < head_end))
-        if len(head) != 1:
-            return named
-        given_set = set(given)
-        has_other: set[int] = set()
-        has_content: set[int] = set()
-        has_negative: set[int] = set()  # a negation that did not negate: "Y is not excluded"
-        clause = 0
-        clause_start = True
-        for i in range(head_end, len(kinds)):
-            kind = kinds[i]
-            if kind == "p":
-                value = values[i]
-                if value in _SIGNAL_CHARS or "\u2190" <= value <= "\u21ff":
-                    return named
-                if breaks[i]:
-                    clause, clause_start = clause + 1, True
-                continue
-            if kind == "m":
-                if i in given_set and mentions[values[i]].keys != head:
-                    has_other.add(clause)
-                clause_start = False
-                continue
-            word = words[i]
-            if word in _SIGNAL_WORDS:
-                return named
-            if word == "no":
-                following = self._word(i + 1)
-                if following is None or following in _SIGNAL_WORDS:
-                    return named
-            if clause_start and word in _CONNECTIVES:
-                clause_start = False
-                continue
-            clause_start = False
-            if word in _NEGATORS or word in _POST_NEGATIVES or word == "neither" or word == "nor":
-                has_negative.add(clause)
-            elif word not in _FILLERS and word != "no":
-                has_content.add(clause)
-        if any(c not in has_content or c in has_negative for c in has_other):
-            return named
-        return head
-
-    def exact_head(self) -> str:
-        """Rule 13: the answer less an explanation that passes, as text to compare."""
-        kinds, values, words, breaks = self.kinds, self.values, self.words, self.breaks
-        head_end = next(
-            (
-                i
-                for i in range(1, len(kinds))
-                if self._is_head_end(i) or (values[i] == "," and self._word(i + 1) in _NEGATORS)
-            ),
-            None,
-        )
-        if head_end is None or all(kind == "p" for kind in kinds[head_end:]):
-            return self.text
-        clauses: list[list[str]] = [[]]
-        for i in range(head_end, len(kinds)):
-            kind = kinds[i]
-            if kind == "p":
-                value = values[i]
-                if value in _SIGNAL_CHARS or "\u2190" <= value <= "\u21ff":
-                    return self.text
-                if breaks[i]:
-                    clauses.append([])
-                continue
-            if kind == "m":
-                clauses[-1].append("#")
-                continue
-            word = words[i]
-            if word in _SIGNAL_WORDS or (word == "no" and (self._word(i + 1) or "or") in _SIGNAL_WORDS):
-                return self.text
-            clauses[-1].append(word)
-        for clause_words in clauses:
-            if not clause_words:
-                continue
-            if clause_words[0] in _CONNECTIVES or clause_words[0] in _NEGATORS or clause_words[0] == "no":
-                continue
-            if not any(w in _STATEMENT_WORDS for w in clause_words):
-                return self.text
-        return self.text[: self.starts[head_end]]
-
-
-# --------------------------------------------------------------------------- parsing
+# --------------------------------------------------------------------------- parsing (rules 2, 3)
 
 
 def _clean(raw: str) -> str:
     """An answer as reported: surrounding whitespace, markdown emphasis and pipes removed."""
-    return raw.strip().strip(_STRIP_CHARS).strip()
+    return raw.strip().strip(STRIP_CHARS).strip()
 
 
 def _coerce_text(text: object) -> str:
@@ -1027,7 +259,7 @@ def _checked_solution(solution: Mapping[str, str]) -> dict[str, str]:
     for label, value in solution.items():
         if not isinstance(label, str) or not label or not isinstance(value, str):
             raise TypeError(f"solution must map non-empty str labels to str answers, got {label!r}: {value!r}")
-        if normalize_time(value) is None and not _name_key(value).strip():
+        if normalize_time(value) is None and not name_key(value).strip():
             raise ValueError(f"solution[{label!r}] = {value!r} has no letters or digits to match")
     return dict(solution)
 
@@ -1067,7 +299,9 @@ class Grader:
         self._labels = tuple(solution)
         self._order = {label: i for i, label in enumerate(self._labels)}
         times = frozenset(t for t in map(normalize_time, solution.values()) if t)
-        self._questions = {label: _Question(answer, candidates.get(label), times) for label, answer in solution.items()}
+        self._questions = {
+            label: QuestionJudge(answer, candidates.get(label), times) for label, answer in solution.items()
+        }
         self._line_re, self._inline_re, self._json_re = (
             _label_patterns(self._labels) if self._labels else (None, None, None)
         )
@@ -1084,7 +318,7 @@ class Grader:
     def _grade(self, text: str) -> Grade:
         if not self._labels:
             return Grade(0.0, {}, {})
-        return self._grade_of(self._parse("\n" + _prepare(text)))
+        return self._grade_of(self._parse("\n" + prepare(text)))
 
     def _grade_of(self, found: Mapping[str, str]) -> Grade:
         answers = {label: found.get(label) for label in self._labels}

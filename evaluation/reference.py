@@ -16,8 +16,8 @@ _HERE = Path(__file__).resolve().parent
 _SUFFIX = "_reference.json"
 
 
-class ReferenceError(ValueError):
-    pass
+class ReferenceFileError(ValueError):
+    """No reference set of that name beside this module; the message lists the known ones."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def load_reference(name: str) -> tuple[Reference, ...]:
     """The results of reference set ``name`` (see :func:`reference_names`)."""
     path = _HERE / f"{name}{_SUFFIX}"
     if not path.is_file():
-        raise ReferenceError(f"unknown reference {name!r}; known: {', '.join(reference_names())}")
+        raise ReferenceFileError(f"unknown reference {name!r}; known: {', '.join(reference_names())}")
     data = json.loads(path.read_text(encoding="utf-8"))
     short = f"dashed lines: {data['short']}"
     return tuple(

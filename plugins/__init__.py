@@ -1,4 +1,5 @@
-"""The plugin system: hook specifications, the one plugin manager, and the registry mechanism.
+"""The plugin system: hook specifications, the one plugin manager, and the registry mechanism
+(:class:`Registry` lists and gets a kind's items; :func:`registry_table` shows them).
 
 Variants, agents and trainers are all plugins. Each kind has one :class:`Registry` (declared
 by the package that defines the kind: ``clue_env``, ``agents``, ``trainers``); the project's
@@ -24,6 +25,7 @@ from .manager import (
     registries,
     reset_plugin_manager,
 )
+from .registry import registry_table
 
 __all__ = [
     "DISABLE_ENV",
@@ -37,5 +39,6 @@ __all__ = [
     "hookspec",
     "plugin_errors",
     "registries",
+    "registry_table",
     "reset_plugin_manager",
 ]

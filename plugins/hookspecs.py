@@ -42,7 +42,10 @@ def clue_trainers() -> list[object]:
     """Return the trainers this plugin offers.
 
     Each item must be a ``trainers.TrainerSpec``: a unique lower-case name, a one-line
-    description, and ``run(config, out_dir, resume) -> summary`` with the config type it
-    reads. ``run`` is only called when the trainer is used, so heavy imports (torch,
-    torchtune, vLLM) belong inside it.
+    description, ``run(request: trainers.TrainRequest) -> dict`` and ``describe() -> str``.
+    The request carries what ``clue train`` was asked (the agent, ``out_dir``, ``resume``, a
+    config file and ``FIELD=VALUE`` overrides, ``verbose``); the trainer reads its own settings
+    from them and returns a summary (what its last iteration logged). ``describe`` lists those
+    settings for ``clue train --help-config``. ``run`` is only called when the trainer is used,
+    so heavy imports (torch, torchtune, vLLM) belong inside it.
     """

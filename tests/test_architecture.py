@@ -1,6 +1,7 @@
 """The package graph is a line, read from the imports themselves (those inside functions and
 TYPE_CHECKING blocks too): plugins at the bottom importing nothing of the domain, then clue_env,
-testing, agents, evaluation, trainers, and cli at the top. And torchtune stays behind one module."""
+integrations, agents, evaluation, trainers, and cli at the top. Every top-level package is on the
+line. And torchtune stays behind one module."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-ORDER = ("plugins", "clue_env", "integrations", "testing", "agents", "evaluation", "trainers", "cli")
+ORDER = ("plugins", "clue_env", "integrations", "agents", "evaluation", "trainers", "cli")
+#: Top-level packages that are not part of the product: the tests (and what they alone use).
+NOT_SHIPPED = ("tests",)
 
 
 def _sources():
@@ -35,7 +38,20 @@ def test_the_package_graph_is_a_line():
         for target in _imports(py, pkg) & set(ORDER):
             if rank[target] > rank[pkg]:
                 upward.append(f"{py.relative_to(REPO)} imports {target}")
-    assert upward == [], "imports against the line plugins < clue_env < testing < agents < evaluation < trainers < cli"
+    assert upward == [], "imports against the line " + " < ".join(ORDER)
+
+
+def test_every_top_level_package_is_on_the_line():
+    packages = {p.parent.name for p in REPO.glob("*/__init__.py")} | {p.stem for p in REPO.glob("*.py")}
+    assert packages - set(NOT_SHIPPED) == set(ORDER), "add the package to ORDER (its place on the line)"
+
+
+def test_the_wheel_ships_exactly_the_packages_on_the_line():
+    import tomllib
+
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert setuptools["py-modules"] == ["cli"]
+    assert sorted(setuptools["packages"]["find"]["include"]) == sorted(f"{p}*" for p in ORDER if p != "cli")
 
 
 def test_plugins_import_nothing_of_the_domain():
@@ -51,4 +67,14 @@ def test_torchtune_is_imported_by_one_module_only():
 
 def test_vllm_is_imported_only_by_the_vllm_agent_and_the_weight_sync():
     users = {str(py.relative_to(REPO)) for pkg, py in _sources() if "vllm" in _imports(py, pkg)}
-    assert users <= {"agents/vllm_agent.py", "trainers/weight_sync.py"}, users
+    assert all(user.startswith("agents/vllm/") or user == "trainers/weight_sync.py" for user in users), users
+
+
+def test_the_weight_sync_imports_the_weights_part_of_the_vllm_agent_only():
+    imported = set()
+    for node in ast.walk(ast.parse((REPO / "trainers" / "weight_sync.py").read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            imported.add(node.module or "")
+        elif isinstance(node, ast.Import):
+            imported |= {a.name for a in node.names}
+    assert {m for m in imported if m.split(".")[0] == "agents"} == {"agents.vllm.weights"}

@@ -16,7 +16,7 @@ def _run_grpo(request: TrainRequest) -> dict[str, Any]:
 
 
 def _describe_grpo() -> str:
-    from .grpo import describe_settings
+    from .config import describe_settings
 
     return describe_settings()
 

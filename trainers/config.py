@@ -2,7 +2,8 @@
 
 The first fields are the GRPO math's (advantages, packing, loss: what the tensor code of this
 package reads); the rest are the training loop's (``clue train``: model, tasks, sampling,
-optimiser, validation, checkpoints). Every field has a one-line description below it; the
+optimiser, validation, checkpoints). Every field carries its description in its metadata
+(``metadata["help"]``, through :func:`setting`; :func:`describe_settings` lists them); the
 defaults are the study's recipe (32 tasks x 50 samples, lr 6e-6, clipping 0.2/0.2, no KL term,
 token-level normalisation, 16k-token rows). Presets (``trainers.presets``) change some of them.
 
@@ -36,158 +37,208 @@ class ConfigError(ValueError):
     """A GRPO setting is out of range; the message names the field, its value and what it must be."""
 
 
+def setting(default: Any = dataclasses.MISSING, *, help: str, default_factory: Any = dataclasses.MISSING) -> Any:
+    """A field of :class:`GRPOConfig` with its description, ``field(..., metadata={"help": help})``.
+
+    ``help`` is what ``clue train --help-config`` prints under the setting (a line break in it
+    starts an indented line there); ``default_factory`` as in :func:`dataclasses.field`."""
+    return field(default=default, default_factory=default_factory, metadata={"help": help})
+
+
 @dataclass(frozen=True)
 class GRPOConfig:
     """The GRPO math's settings. Frozen; ``dataclasses.replace`` makes a changed copy (validated again)."""
 
-    epsilon_low: float = 0.2
-    """Lower clip range: the importance ratio is clipped below at 1 - epsilon_low."""
-    epsilon_high: float = 0.2
-    """Upper clip range: the importance ratio is clipped above at 1 + epsilon_high (DAPO's clip-higher: raise it)."""
-    kl_coef: float = 0.0
-    """Weight of the k3 KL estimate against the reference model; 0 (the study's setting) needs no reference model."""
-    loss_normalization: Literal["token", "sequence"] = "token"
-    """``token``: sum over all trained tokens / their count; ``sequence``: each sample's token mean, averaged."""
-    advantage_scaling: Literal["group", "batch", "none"] = "group"
-    """(r - group mean) divided by the group's std (``group``), the batch's std (``batch``) or nothing (``none``)."""
-    advantage_epsilon: float = 1e-6
-    """Added to the std before dividing: A = (r - mean) / (std + advantage_epsilon)."""
-    reward_tolerance: float = 1e-6
-    """A group whose rewards span no more than this (max - min) is dropped: it has nothing to learn from."""
-    truncation: Literal["keep", "mask", "penalize"] = "keep"
-    """A sample cut off at max_tokens: ``keep`` as is, ``mask`` (no gradient, not counted), ``penalize`` (reward 0)."""
-    truncation_reward: float = 0.0
-    """The reward a truncated sample gets under ``truncation="penalize"``."""
-    overlong_buffer: int = 0
-    """DAPO's soft overlong penalty: an answer within this many tokens of ``max_new_tokens`` loses up to
-    ``overlong_penalty`` of its reward, linearly (0: off); beside any ``truncation`` policy."""
-    overlong_penalty: float = 1.0
-    """The penalty at ``max_new_tokens`` with ``overlong_buffer`` (DAPO: 1)."""
-    row_len: int = 16384
-    """Tokens per packed row (one forward pass's sequence); a multiple of 128 suits FlexAttention's blocks."""
-    logprob_chunk: int = 1024
-    """Tokens per chunk of the fp32 log-softmax over the vocabulary (1024 x 152k vocab = 0.6 GB at a time)."""
-    temperature: float = 1.0
-    """Sampling temperature; the loss divides the logits by it too, so the ratio compares the same policy."""
+    epsilon_low: float = setting(
+        0.2, help="Lower clip range: the importance ratio is clipped below at 1 - epsilon_low."
+    )
+    epsilon_high: float = setting(
+        0.2,
+        help="Upper clip range: the importance ratio is clipped above at 1 + epsilon_high (DAPO's clip-higher: raise it).",
+    )
+    kl_coef: float = setting(
+        0.0,
+        help="Weight of the k3 KL estimate against the reference model; 0 (the study's setting) needs no reference model.",
+    )
+    loss_normalization: Literal["token", "sequence"] = setting(
+        "token",
+        help="``token``: sum over all trained tokens / their count; ``sequence``: each sample's token mean, averaged.",
+    )
+    advantage_scaling: Literal["group", "batch", "none"] = setting(
+        "group",
+        help="(r - group mean) divided by the group's std (``group``), the batch's std (``batch``) or nothing (``none``).",
+    )
+    advantage_epsilon: float = setting(
+        1e-6, help="Added to the std before dividing: A = (r - mean) / (std + advantage_epsilon)."
+    )
+    reward_tolerance: float = setting(
+        1e-6, help="A group whose rewards span no more than this (max - min) is dropped: it has nothing to learn from."
+    )
+    truncation: Literal["keep", "mask", "penalize"] = setting(
+        "keep",
+        help="A sample cut off at max_tokens: ``keep`` as is, ``mask`` (no gradient, not counted), ``penalize`` (reward 0).",
+    )
+    truncation_reward: float = setting(0.0, help='The reward a truncated sample gets under ``truncation="penalize"``.')
+    overlong_buffer: int = setting(
+        0,
+        help="DAPO's soft overlong penalty: an answer within this many tokens of ``max_new_tokens`` loses up to\n"
+        "``overlong_penalty`` of its reward, linearly (0: off); beside any ``truncation`` policy.",
+    )
+    overlong_penalty: float = setting(1.0, help="The penalty at ``max_new_tokens`` with ``overlong_buffer`` (DAPO: 1).")
+    row_len: int = setting(
+        16384,
+        help="Tokens per packed row (one forward pass's sequence); a multiple of 128 suits FlexAttention's blocks.",
+    )
+    logprob_chunk: int = setting(
+        1024,
+        help="Tokens per chunk of the fp32 log-softmax over the vocabulary (1024 x 152k vocab = 0.6 GB at a time).",
+    )
+    temperature: float = setting(
+        1.0, help="Sampling temperature; the loss divides the logits by it too, so the ratio compares the same policy."
+    )
 
     # -- the model and the engine that samples from it
-    agent: str = "tiny"
-    """The vLLM agent that samples: a preset (tiny, qwen14b, qwen32b) or "vllm" with ``model``."""
-    model: str | None = None
-    """Weights to start from: a local Hugging Face directory or a cached HF id (None: the preset's)."""
-    agent_args: dict[str, str] = field(default_factory=dict)
-    """Settings of the vLLM agent, as ``--agent-arg`` takes them (dtype, max_model_len, kv_cache_gb, ...)."""
-    dtype: Literal["auto", "float32", "bfloat16"] = "auto"
-    """Training dtype: ``auto`` is bfloat16 on CUDA and float32 on the CPU."""
-    lora_rank: int = 0
-    """0: full fine-tune; > 0: LoRA adapters of this rank on attention and MLP (fits 14B+ on one GPU)."""
-    lora_alpha: float = 32.0
-    """LoRA's scaling numerator (the update is alpha / rank * B A)."""
-    activation_checkpointing: bool = False
-    """Recompute each layer's activations in the backward pass (less memory, ~30% more compute)."""
-    activation_offloading: bool = False
-    """Move saved activations to CPU memory during the forward pass (CUDA only)."""
+    agent: str = setting(
+        "tiny", help='The vLLM agent that samples: a preset (tiny, qwen14b, qwen32b) or "vllm" with ``model``.'
+    )
+    model: str | None = setting(
+        None, help="Weights to start from: a local Hugging Face directory or a cached HF id (None: the preset's)."
+    )
+    agent_args: dict[str, str] = setting(
+        default_factory=dict,
+        help="Settings of the vLLM agent, as ``--agent-arg`` takes them (dtype, max_model_len, kv_cache_gb, ...).",
+    )
+    dtype: Literal["auto", "float32", "bfloat16"] = setting(
+        "auto", help="Training dtype: ``auto`` is bfloat16 on CUDA and float32 on the CPU."
+    )
+    lora_rank: int = setting(
+        0, help="0: full fine-tune; > 0: LoRA adapters of this rank on attention and MLP (fits 14B+ on one GPU)."
+    )
+    lora_alpha: float = setting(32.0, help="LoRA's scaling numerator (the update is alpha / rank * B A).")
+    activation_checkpointing: bool = setting(
+        False, help="Recompute each layer's activations in the backward pass (less memory, ~30% more compute)."
+    )
+    activation_offloading: bool = setting(
+        False, help="Move saved activations to CPU memory during the forward pass (CUDA only)."
+    )
 
     # -- the puzzles trained on
-    variant: str = "tiny"
-    """Puzzle variant of the training tasks (see ``clue list``)."""
-    difficulty: str | None = None
-    """Level of the variant (None: its default)."""
-    dataset: str | None = None
-    """A puzzle file to train on instead of generated puzzles (cycled in a seeded order)."""
-    game: Literal["puzzle", "investigation"] = "puzzle"
-    """``puzzle``: one prompt, one answer; ``investigation``: the multi-turn game (ask, then accuse), each
-    episode one sample whose every sampled turn is trained, the environment's replies context between them."""
-    tasks_per_iteration: int = 32
-    """Puzzles per iteration (fresh ones: iteration i uses seeds derived from ``seed`` and i)."""
-    samples_per_task: int = 50
-    """Answers sampled per puzzle: the group its advantages are computed in."""
-    iterations: int = 100
-    """Iterations to run (a resumed run continues up to this many)."""
-    seed: int = 0
-    """Seed of the puzzles, the sampling and the training; the same seed gives the same run."""
+    variant: str = setting("tiny", help="Puzzle variant of the training tasks (see ``clue list``).")
+    difficulty: str | None = setting(None, help="Level of the variant (None: its default).")
+    dataset: str | None = setting(
+        None, help="A puzzle file to train on instead of generated puzzles (cycled in a seeded order)."
+    )
+    game: Literal["puzzle", "investigation"] = setting(
+        "puzzle",
+        help="``puzzle``: one prompt, one answer; ``investigation``: the multi-turn game (ask, then accuse), each\n"
+        "episode one sample whose every sampled turn is trained, the environment's replies context between them.",
+    )
+    tasks_per_iteration: int = setting(
+        32, help="Puzzles per iteration (fresh ones: iteration i uses seeds derived from ``seed`` and i)."
+    )
+    samples_per_task: int = setting(50, help="Answers sampled per puzzle: the group its advantages are computed in.")
+    iterations: int = setting(100, help="Iterations to run (a resumed run continues up to this many).")
+    seed: int = setting(0, help="Seed of the puzzles, the sampling and the training; the same seed gives the same run.")
 
     # -- the curriculum (trainers.curriculum) and dynamic sampling
-    curriculum: Literal["fixed", "schedule", "adaptive"] = "fixed"
-    """Where on the variant's difficulty scale the training puzzles come from: ``fixed`` (always
-    ``difficulty``), ``schedule`` (``curriculum_schedule``) or ``adaptive`` (kept at the pass rate
-    ``curriculum_target``); validation stays on ``val_difficulty``/``difficulty``."""
-    curriculum_schedule: dict[str, str] = field(default_factory=dict)
-    """``schedule``: {from iteration: difficulty}, e.g. ``--set curriculum_schedule=1:0,20:2,40:3`` (iterations
-    counted from 1 as in metrics.jsonl, increasing; difficulties are rungs of the scale or level names)."""
-    curriculum_target: float = 0.5
-    """``adaptive``: the pass rate (mean share of questions answered right) the controller aims for, in (0, 1)."""
-    curriculum_band: float = 0.1
-    """``adaptive``: no move while the recent pass rate is within target +- band."""
-    curriculum_step: float = 0.5
-    """``adaptive``: how far one move goes on the scale (0.5: from rung 2 to a half-and-half mix of 2 and 3)."""
-    curriculum_min_iterations: int = 2
-    """``adaptive``: iterations at a position before the next move; the mean pass rate over them decides it."""
-    curriculum_start: str | None = None
-    """``adaptive``: the starting difficulty (a rung, a fraction such as 1.5, or a level name; None: ``difficulty``)."""
-    curriculum_min: str | None = None
-    """``adaptive``: the easiest difficulty it may go to (None: the scale's first rung)."""
-    curriculum_max: str | None = None
-    """``adaptive``: the hardest difficulty it may go to (None: the scale's last rung)."""
-    dynamic_sampling: bool = False
-    """Drop groups whose rewards do not vary and sample fresh puzzles in their place until the batch
-    holds ``tasks_per_iteration`` groups or ``dynamic_sampling_max_rounds`` extra rounds ran (DAPO)."""
-    dynamic_sampling_max_rounds: int = 3
-    """Extra rollout rounds at most per iteration with ``dynamic_sampling``."""
-    rollout_token_budget: int = 0
-    """Stop once this many tokens have been sampled in rollouts (all rounds), for compute-matched runs; 0: no limit."""
+    curriculum: Literal["fixed", "schedule", "adaptive"] = setting(
+        "fixed",
+        help="Where on the variant's difficulty scale the training puzzles come from: ``fixed`` (always\n"
+        "``difficulty``), ``schedule`` (``curriculum_schedule``) or ``adaptive`` (kept at the pass rate\n"
+        "``curriculum_target``); validation stays on ``val_difficulty``/``difficulty``.",
+    )
+    curriculum_schedule: dict[str, str] = setting(
+        default_factory=dict,
+        help="``schedule``: {from iteration: difficulty}, e.g. ``--set curriculum_schedule=1:0,20:2,40:3`` (iterations\n"
+        "counted from 1 as in metrics.jsonl, increasing; difficulties are rungs of the scale or level names).",
+    )
+    curriculum_target: float = setting(
+        0.5,
+        help="``adaptive``: the pass rate (mean share of questions answered right) the controller aims for, in (0, 1).",
+    )
+    curriculum_band: float = setting(
+        0.1, help="``adaptive``: no move while the recent pass rate is within target +- band."
+    )
+    curriculum_step: float = setting(
+        0.5,
+        help="``adaptive``: how far one move goes on the scale (0.5: from rung 2 to a half-and-half mix of 2 and 3).",
+    )
+    curriculum_min_iterations: int = setting(
+        2, help="``adaptive``: iterations at a position before the next move; the mean pass rate over them decides it."
+    )
+    curriculum_start: str | None = setting(
+        None,
+        help="``adaptive``: the starting difficulty (a rung, a fraction such as 1.5, or a level name; None: ``difficulty``).",
+    )
+    curriculum_min: str | None = setting(
+        None, help="``adaptive``: the easiest difficulty it may go to (None: the scale's first rung)."
+    )
+    curriculum_max: str | None = setting(
+        None, help="``adaptive``: the hardest difficulty it may go to (None: the scale's last rung)."
+    )
+    dynamic_sampling: bool = setting(
+        False,
+        help="Drop groups whose rewards do not vary and sample fresh puzzles in their place until the batch\n"
+        "holds ``tasks_per_iteration`` groups or ``dynamic_sampling_max_rounds`` extra rounds ran (DAPO).",
+    )
+    dynamic_sampling_max_rounds: int = setting(
+        3, help="Extra rollout rounds at most per iteration with ``dynamic_sampling``."
+    )
+    rollout_token_budget: int = setting(
+        0,
+        help="Stop once this many tokens have been sampled in rollouts (all rounds), for compute-matched runs; 0: no limit.",
+    )
 
     # -- sampling
-    top_p: float = 1.0
-    """Nucleus sampling threshold of the rollouts."""
-    max_new_tokens: int = 4096
-    """Longest answer sampled; a longer one is cut off (see ``truncation``)."""
-    rollout_concurrency: int = 64
-    """Most puzzles whose answers are being sampled at once (too many make vLLM preempt requests)."""
+    top_p: float = setting(1.0, help="Nucleus sampling threshold of the rollouts.")
+    max_new_tokens: int = setting(4096, help="Longest answer sampled; a longer one is cut off (see ``truncation``).")
+    rollout_concurrency: int = setting(
+        64, help="Most puzzles whose answers are being sampled at once (too many make vLLM preempt requests)."
+    )
 
     # -- optimisation
-    learning_rate: float = 6e-6
-    """AdamW's learning rate (the peak, with a schedule)."""
-    lr_schedule: Literal["constant", "linear", "cosine"] = "constant"
-    """After warm-up: constant, linear decay to 0, or cosine decay to 0 at ``iterations``."""
-    warmup_iterations: int = 0
-    """Iterations of linear learning-rate warm-up from 0."""
-    weight_decay: float = 0.0
-    """AdamW's decoupled weight decay."""
-    adam_beta1: float = 0.9
-    """AdamW's first-moment decay."""
-    adam_beta2: float = 0.999
-    """AdamW's second-moment decay."""
-    max_grad_norm: float = 1.0
-    """Gradients are clipped to this global norm before each step; 0 turns clipping off."""
-    optimizer_steps_per_iteration: int = 1
-    """Optimizer steps per iteration, each over an equal share of the rows (> 1: the ratio moves off 1)."""
-    micro_batch_rows: int = 1
-    """Packed rows per forward/backward pass (gradients accumulate over micro-batches)."""
+    learning_rate: float = setting(6e-6, help="AdamW's learning rate (the peak, with a schedule).")
+    lr_schedule: Literal["constant", "linear", "cosine"] = setting(
+        "constant", help="After warm-up: constant, linear decay to 0, or cosine decay to 0 at ``iterations``."
+    )
+    warmup_iterations: int = setting(0, help="Iterations of linear learning-rate warm-up from 0.")
+    weight_decay: float = setting(0.0, help="AdamW's decoupled weight decay.")
+    adam_beta1: float = setting(0.9, help="AdamW's first-moment decay.")
+    adam_beta2: float = setting(0.999, help="AdamW's second-moment decay.")
+    max_grad_norm: float = setting(
+        1.0, help="Gradients are clipped to this global norm before each step; 0 turns clipping off."
+    )
+    optimizer_steps_per_iteration: int = setting(
+        1, help="Optimizer steps per iteration, each over an equal share of the rows (> 1: the ratio moves off 1)."
+    )
+    micro_batch_rows: int = setting(
+        1, help="Packed rows per forward/backward pass (gradients accumulate over micro-batches)."
+    )
 
     # -- validation
-    val_dataset: str | None = None
-    """A puzzle file for validation (None: generated puzzles from ``val_seed``, never used for training)."""
-    val_variant: str | None = None
-    """Variant of the validation puzzles (None: ``variant``)."""
-    val_difficulty: str | None = None
-    """Level of the validation puzzles (None: ``difficulty``)."""
-    val_seed: int = 1_000_000_000
-    """First seed of the generated validation puzzles (training seeds are drawn below 2**30 - 1)."""
-    val_tasks: int = 64
-    """How many validation puzzles."""
-    val_every: int = 5
-    """Validate every this many iterations (and after the last); 0: never."""
-    val_temperature: float = 0.0
-    """Sampling temperature of validation (0: greedy)."""
-    val_ladder: str | None = None
-    """More difficulties to validate on beside the target, e.g. ``"4,6"`` or ``"0-5"`` (rungs or level
-    names); each gets ``val_tasks`` puzzles and its reward is logged in ``val_reward_by_difficulty``."""
+    val_dataset: str | None = setting(
+        None, help="A puzzle file for validation (None: generated puzzles from ``val_seed``, never used for training)."
+    )
+    val_variant: str | None = setting(None, help="Variant of the validation puzzles (None: ``variant``).")
+    val_difficulty: str | None = setting(None, help="Level of the validation puzzles (None: ``difficulty``).")
+    val_seed: int = setting(
+        1_000_000_000, help="First seed of the generated validation puzzles (training seeds are drawn below 2**30 - 1)."
+    )
+    val_tasks: int = setting(64, help="How many validation puzzles.")
+    val_every: int = setting(5, help="Validate every this many iterations (and after the last); 0: never.")
+    val_temperature: float = setting(0.0, help="Sampling temperature of validation (0: greedy).")
+    val_ladder: str | None = setting(
+        None,
+        help='More difficulties to validate on beside the target, e.g. ``"4,6"`` or ``"0-5"`` (rungs or level\n'
+        "names); each gets ``val_tasks`` puzzles and its reward is logged in ``val_reward_by_difficulty``.",
+    )
 
     # -- checkpoints
-    save_every: int = 1
-    """Write the ``latest`` checkpoint every this many iterations (and after the last, and at each new best
-    validation reward); resume starts there."""
+    save_every: int = setting(
+        1,
+        help="Write the ``latest`` checkpoint every this many iterations (and after the last, and at each new best\n"
+        "validation reward); resume starts there.",
+    )
 
     def __post_init__(self) -> None:
         def bad(name: str, must: str) -> ConfigError:
@@ -346,6 +397,15 @@ class GRPOConfig:
                 continue
             lines.append(f"{name} = {_toml_value(value)}")
         return "\n".join(lines) + "\n" + "".join(tables)
+
+
+def describe_settings() -> str:
+    """Every setting with its default and description (``clue train --help-config``)."""
+    defaults = GRPOConfig()
+    return "\n".join(
+        f"{f.name} = {getattr(defaults, f.name)!r}\n    " + f.metadata.get("help", "").replace("\n", "\n    ")
+        for f in dataclasses.fields(defaults)
+    )
 
 
 _INT_FIELDS = {

@@ -23,26 +23,33 @@ validation, the display and the files, and broadcasts each iteration's samples t
 
 from __future__ import annotations
 
-import asyncio
-import math
 import os
 import random
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
+import torch.distributed as dist
+
+from agents.config import AgentConfig
+from agents.presets import PRESETS, preset_model_path
+from agents.vllm import EngineOptions, VllmAgent, parse_engine_options
+from clue_env.variant import get_variant
 from trainers.advantages import compute_advantages
 from trainers.config import ConfigError, GRPOConfig
 from trainers.curriculum import Curriculum, CurriculumError, Plan, build_curriculum
 from trainers.presets import get_train_preset
 from trainers.puzzle_source import TRAIN_SEED_RANGE, PuzzleSource, train_seed
+from trainers.rollouts import RolloutError, collect
 from trainers.run_dir import CONFIG, STATE, RunDir
-from trainers.scoring import GroupResult, ScoredBatch, keep_groups, refill_size, score_group, scored_batch
+from trainers.scoring import ScoredBatch
 from trainers.spec import TrainRequest
-from trainers.steps import lr_factor, split_steps
+from trainers.steps import StepError, split_steps, train_iteration
+from trainers.validation import Validation, check_ladder, load_validation, validate
 from trainers.weight_sync import WeightSync
 
 #: Settings a resumed run may change; anything else must match the run's config.toml.
@@ -93,24 +100,6 @@ def resolve_config(request: TrainRequest) -> GRPOConfig:
     return GRPOConfig.from_mapping(settings, str(request.config_file or "settings"))
 
 
-def describe_settings() -> str:
-    """Every setting with its default and description (``clue train --help-config``)."""
-    import ast
-    import inspect
-
-    import trainers.config as module
-
-    tree = ast.parse(inspect.getsource(module))
-    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "GRPOConfig")
-    docs = {
-        a.target.id: b.value.value
-        for a, b in zip(cls.body, cls.body[1:])
-        if isinstance(a, ast.AnnAssign) and isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant)
-    }
-    defaults = GRPOConfig()
-    return "\n".join(f"{f.name} = {getattr(defaults, f.name)!r}\n    {docs.get(f.name, '')}" for f in fields(defaults))
-
-
 # --------------------------------------------------------------------------- processes
 
 
@@ -130,9 +119,6 @@ def _start_processes() -> Processes:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world == 1:
         return Processes(0, 1, 0)
-    import torch
-    import torch.distributed as dist
-
     backend = "nccl" if torch.cuda.is_available() else "gloo"
     if not dist.is_initialized():
         dist.init_process_group(backend)
@@ -142,8 +128,6 @@ def _start_processes() -> Processes:
 def _broadcast(value: Any, procs: Processes) -> Any:
     if procs.world_size == 1:
         return value
-    import torch.distributed as dist
-
     box = [value if procs.main else None]
     dist.broadcast_object_list(box, src=0)
     return box[0]
@@ -169,15 +153,14 @@ class GRPORecipe:
         self.best_val: float | None = None
         self.history: list[dict[str, Any]] = []
         self.val_by_difficulty: dict[str, float] = {}
+        self.validation: Validation | None = None  # rank 0's held-out tasks
 
     # ------------------------------------------------------------------ setup
 
     def setup(self) -> None:
         # the curriculum, the weights and the GPUs first: a run that cannot start leaves no folder behind
         self.curriculum = self._curriculum()
-        self.val_levels = self._val_levels()
-        import torch
-
+        self.val_levels = check_ladder(self.config)
         c = self.config
         self.procs = _start_processes()
         self.base_dir = self._base_weights()
@@ -232,11 +215,9 @@ class GRPORecipe:
             self.run_dir.write_config(c.to_toml())
             self.source = PuzzleSource(c)
             self._queue(self.start_iteration)
-            self.val_tasks = self._validation_tasks()
+            self.validation = load_validation(c, self.val_levels)
 
     def _device(self):
-        import torch
-
         if torch.cuda.is_available():
             torch.cuda.set_device(self.procs.local_rank)
             return torch.device("cuda", self.procs.local_rank)
@@ -244,9 +225,6 @@ class GRPORecipe:
 
     def _base_weights(self) -> Path:
         """The starting weights, found now so that missing ones fail in seconds with how to get them."""
-        from agents.config import AgentConfig
-        from agents.presets import PRESETS, preset_model_path
-        from agents.weights import resolve_model
 
         c = self.config
         preset = get_train_preset(c.agent)
@@ -256,13 +234,10 @@ class GRPORecipe:
             raise ConfigError(f"agent {c.agent!r} cannot be trained: use a vLLM preset ({', '.join(PRESETS)}) or vllm")
         if c.agent == "vllm" and not c.model:
             raise ConfigError("agent vllm needs model=PATH (--set model=/path/to/checkpoint)")
-        if c.agent in PRESETS:  # the hints name clue train's option
-            return preset_model_path(c.agent, AgentConfig(model=c.model), flag="--set model=")
-        return resolve_model(c.model, flag="--set model=")
+        # the hints name clue train's option
+        return preset_model_path(c.agent, AgentConfig(model=c.model), flag="--set model=")
 
     def _check_gpus(self, preset) -> None:
-        import torch
-
         have = torch.cuda.device_count()
         need = preset.min_gpus if not self.config.lora_rank else max(1, preset.min_gpus // 2)
         if have < need:
@@ -281,29 +256,21 @@ class GRPORecipe:
             )
 
     def _start_engine(self, weights_dir: Path):
-        from agents.config import AgentConfig
-        from agents.presets import PRESETS
-        from agents.vllm_agent import VllmAgent
 
         c = self.config
-        extra = dict(PRESETS[c.agent].defaults) if c.agent in PRESETS else {}
-        extra.update(c.agent_args)
-        extra.setdefault("name", f"{c.agent}:train")
-        # The loss divides logits by the temperature: the engine reports the same (tempered) logprobs.
-        extra.setdefault("logprobs_mode", "processed_logprobs")
-        extra.setdefault("max_model_len", str(c.row_len))
-        if self.device.type == "cpu" and self.procs.world_size == 1:
-            extra.setdefault("in_process", "1")  # weights move through memory, not through a file
-        if self.device.type == "cuda":
-            extra.setdefault("sleep_mode", "1")  # the engine frees its GPU memory while the trainer steps
-        tp = extra.pop("tensor_parallel_size", "1")
-        if not tp.isdecimal() or int(tp) < 1:
-            raise ConfigError(f"agent_args tensor_parallel_size must be a whole number >= 1, got {tp!r}")
-        agent = VllmAgent(
-            AgentConfig(model=str(weights_dir), seed=c.seed, tensor_parallel_size=int(tp)),
-            model_path=weights_dir,
-            extra=extra,
+        ours = EngineOptions(
+            name=f"{c.agent}:train",
+            # The loss divides logits by the temperature: the engine reports the same (tempered) logprobs.
+            logprobs_mode="processed_logprobs",
+            max_model_len=c.row_len,
+            # an engine in this process: the weights move through memory, not through a file
+            in_process=True if self.device.type == "cpu" and self.procs.world_size == 1 else None,
+            sleep_mode=self.device.type == "cuda",  # the engine frees its GPU memory while the trainer steps
         )
+        # The preset's defaults and the user's agent_args (strings) override the trainer's.
+        given = {**(PRESETS[c.agent].defaults if c.agent in PRESETS else {}), **c.agent_args}
+        options = parse_engine_options(given, ours)
+        agent = VllmAgent(AgentConfig(model=str(weights_dir), seed=c.seed), model_path=weights_dir, options=options)
         agent.start()
         return agent
 
@@ -312,29 +279,10 @@ class GRPORecipe:
         c = self.config
         if c.curriculum == "fixed":
             return build_curriculum(c, None)
-        from clue_env.variant import get_variant
-
         try:
             return build_curriculum(c, get_variant(c.variant))
         except CurriculumError as err:
             raise ConfigError(f"settings: {err}") from None
-
-    def _val_levels(self) -> list[str]:
-        """The extra validation difficulties of ``val_ladder``, each checked against the variant."""
-        c = self.config
-        if not c.val_ladder or not c.val_every:
-            return []
-        from clue_env.ladder import parse_difficulties
-        from clue_env.variant import get_variant
-
-        variant = get_variant(c.val_variant or c.variant)
-        try:
-            levels = list(parse_difficulties(c.val_ladder))
-            for level in levels:
-                variant.difficulty(level)
-        except ValueError as err:
-            raise ConfigError(f"settings: val_ladder={c.val_ladder!r}: {err}") from None
-        return levels
 
     def _queue(self, iteration: int) -> None:
         """Plan ``iteration`` (its difficulties) and start making its puzzles."""
@@ -342,27 +290,6 @@ class GRPORecipe:
             return
         self.plan = self.curriculum.plan(iteration)
         self.source.queue(iteration, self.plan)
-
-    def _validation_tasks(self) -> list:
-        from evaluation.tasks import TaskSource, load_source
-
-        c = self.config
-        if not c.val_every:
-            return []
-
-        def tasks(difficulty) -> list:
-            source = TaskSource(
-                dataset=c.val_dataset,
-                variant=c.val_variant or c.variant,
-                difficulty=difficulty,
-                n=c.val_tasks,
-                seed=c.val_seed,
-                game=c.game,
-            )
-            return load_source(source)[0]
-
-        self.val_ladder_tasks = {level: tasks(level) for level in self.val_levels}
-        return tasks(c.val_difficulty if c.val_difficulty is not None else c.difficulty)
 
     # ------------------------------------------------------------------ one iteration
 
@@ -438,155 +365,26 @@ class GRPORecipe:
         return {"difficulty": round(float(position), 6), "difficulty_mix": plan.counts()}
 
     def _collect(self, iteration: int) -> tuple[ScoredBatch, dict[str, float]]:
-        """The iteration's rollouts, scored; with ``dynamic_sampling``, more rounds of fresh puzzles in
-        place of the groups whose rewards did not vary, until the batch is full or the rounds run out."""
-        c = self.config
-        wanted = c.tasks_per_iteration
-        rolled: list[GroupResult] = []
-        kept: list[GroupResult] = []
-        tasks = self.source.take(wanted)
-        rounds = 0
-        rollout_s = scoring_s = 0.0
-        while tasks:
-            self._show(iteration, "rollout" if not rounds else f"rollout (round {rounds + 1})")
-            t = time.perf_counter()
-            results = self._rollouts(tasks, iteration, rounds)
-            self._check_rollouts(results, iteration)
-            rollout_s += time.perf_counter() - t
-            self._show(iteration, "scoring")
-            t = time.perf_counter()
-            groups = [score_group(task, group, c) for task, group in zip(tasks, results)]
-            scoring_s += time.perf_counter() - t
-            rolled.extend(groups)
-            kept = keep_groups(rolled, wanted, c.dynamic_sampling)
-            rounds += 1
-            if not c.dynamic_sampling or rounds > c.dynamic_sampling_max_rounds:
-                break
-            tasks = self.source.take(refill_size(rolled, wanted, len(kept)))
-        timing = {"rollout_s": round(rollout_s, 4), "scoring_s": round(scoring_s, 4)}
-        return scored_batch(rolled, kept, rounds), timing
-
-    def _rollouts(self, tasks: list, iteration: int, round_: int = 0) -> list[list]:
-        """``samples_per_task`` answers (or episodes) to each task; round ``r`` of dynamic sampling samples
-        with seeds of its own (round 0's are those of a run without it)."""
-        from agents.base import Completion, SamplingConfig
-
-        c = self.config
-        sampling = SamplingConfig(
-            temperature=c.temperature,
-            top_p=c.top_p,
-            max_tokens=c.max_new_tokens,
-            n=c.samples_per_task,
-            seed=train_seed(c.seed, iteration, -1 - round_),
-        )
-
-        async def all_tasks() -> list[list[Completion]]:
-            gate = asyncio.Semaphore(c.rollout_concurrency)
-
-            async def one(k: int, task) -> list[Completion]:
-                async with gate:
-                    seeded = replace(sampling, seed=(sampling.seed + k * c.samples_per_task) % 2**62)
-                    return (await self.agent.agenerate([task.prompt], seeded))[0]
-
-            async def episodes(k: int, case) -> list:
-                # an investigation: samples_per_task episodes of the case, played turn by turn; each
-                # episode's turns are its own seeds (evaluation.play adds the turn number)
-                from evaluation.play import play
-
-                async with gate:
-                    first = (sampling.seed + k * c.samples_per_task) % 2**62
-                    return list(
-                        await asyncio.gather(
-                            *(
-                                play(self.agent, case, replace(sampling, n=1, seed=(first + j) * 1024 % 2**62))
-                                for j in range(c.samples_per_task)
-                            )
-                        )
-                    )
-
-            run = episodes if c.game == "investigation" else one
-            return await asyncio.gather(*(run(k, t) for k, t in enumerate(tasks)))
-
         try:
-            return asyncio.run(all_tasks())
-        except RuntimeError as err:
-            raise TrainError(f"the vLLM engine failed during rollouts: {err}; {self._resume_hint()}") from None
-
-    def _check_rollouts(self, groups: list[list], iteration: int) -> None:
-        """Stop when no rollout of the iteration came back (a dead or failing engine reports errors
-        in its completions, never raises): training on nothing would go on forever."""
-        results = [item for group in groups for item in group]  # Completions, or Played episodes
-        errors = [item.error for item in results if item.error]
-        if results and len(errors) == len(results):
-            raise TrainError(
-                f"every rollout of iteration {iteration + 1} failed (the first: {errors[0]}); "
-                f"nothing was trained; {self._resume_hint()}"
-            )
+            return collect(self.agent, self.source, self.config, iteration, lambda phase: self._show(iteration, phase))
+        except RolloutError as err:
+            raise TrainError(f"{err}; {self._resume_hint()}") from None
 
     def _train(self, steps: list, iteration: int) -> dict[str, Any]:
-        import torch
-
-        from trainers.loss import LossMetrics, batch_logprobs, grpo_loss
-        from trainers.masks import attention_mask
-
-        c = self.config
-        total = LossMetrics()
-        grad_norms = []
-        for group in self.optimizer.param_groups:  # the schedule is a function of the iteration: nothing to save
-            group["lr"] = c.learning_rate * lr_factor(c, iteration)
-        self.policy.model.train()
-        for batch in steps:
-            normalizer = batch.normalizer(c.loss_normalization)
-            shard = batch.shard(self.procs.rank, self.procs.world_size)
-            self.optimizer.zero_grad(set_to_none=True)
-            try:
-                for mb in shard.micro_batches(c.micro_batch_rows):
-                    mb = mb.to(self.device)
-                    mask = attention_mask(mb)
-                    ref = None
-                    if self.reference is not None:
-                        with torch.no_grad():
-                            ref = batch_logprobs(self.reference.forward(mb.tokens, mask, mb.positions), mb, c)[0]
-                    logits = self.policy.forward(mb.tokens, mask, mb.positions)
-                    logprobs, entropy = batch_logprobs(logits, mb, c, entropy=True)
-                    loss, metrics = grpo_loss(
-                        logprobs,
-                        mb,
-                        c,
-                        normalizer=normalizer,
-                        world_size=self.procs.world_size,
-                        ref_logprobs=ref,
-                        entropy=entropy,
-                    )
-                    loss.backward()
-                    total = total + metrics
-                    del logits, logprobs, entropy, loss, ref
-            except torch.OutOfMemoryError:
-                raise TrainError(
-                    f"out of memory in the training step (micro_batch_rows={c.micro_batch_rows}, row_len={c.row_len}); "
-                    f"lower them or turn on activation_checkpointing; {self._resume_hint()}"
-                ) from None
-            except ValueError as err:  # a non-finite loss (trainers.loss.LossInputError)
-                raise TrainError(f"{err}; nothing was applied; {self._resume_hint()}") from None
-            params = self.policy.trainable_parameters()
-            norm = torch.nn.utils.clip_grad_norm_(params, c.max_grad_norm if c.max_grad_norm > 0 else math.inf)
-            norm = float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)
-            if not math.isfinite(norm):
-                raise TrainError(f"the gradient norm is {norm}; nothing was applied; {self._resume_hint()}")
-            grad_norms.append(norm)
-            self.optimizer.step()
-        if self.procs.world_size > 1:
-            total = total.all_reduce()
-        means = total.means()
-        return {
-            "loss": means["loss"],
-            "clip_fraction": means["clip_fraction"],
-            "mean_ratio": means["ratio"],
-            "entropy": means["entropy"],
-            "kl": means["kl"],
-            "grad_norm": max(grad_norms) if grad_norms else 0.0,
-            "tokens_trained": int(total.tokens),
-        }
+        try:
+            return train_iteration(
+                self.policy,
+                self.optimizer,
+                steps,
+                self.config,
+                iteration,
+                device=self.device,
+                rank=self.procs.rank,
+                world_size=self.procs.world_size,
+                reference=self.reference,
+            )
+        except StepError as err:
+            raise TrainError(f"{err}; {self._resume_hint()}") from None
 
     def _sync_weights(self, iteration: int) -> None:
         weights = self.policy.hf_state_dict()  # every rank gathers; rank 0 gets the tensors
@@ -601,35 +399,12 @@ class GRPORecipe:
     def validate(self, iteration: int) -> float:
         """The held-out reward on the target level (``DIR/val/iter-N/``), and on each ``val_ladder``
         level (``DIR/val/iter-N/difficulty-D/``, kept in :attr:`val_by_difficulty`)."""
-        c = self.config
-        folder = self.out_dir / "val" / f"iter-{iteration:06d}"
-        reward = self._evaluate(self.val_tasks, folder, iteration)
-        self.val_by_difficulty = {
-            level: self._evaluate(tasks, folder / f"difficulty-{level}", iteration)
-            for level, tasks in getattr(self, "val_ladder_tasks", {}).items()
-        }
-        if self.val_by_difficulty:
-            target = c.val_difficulty if c.val_difficulty is not None else c.difficulty
-            self.val_by_difficulty = {str(target): reward, **self.val_by_difficulty}
+        reward, self.val_by_difficulty = validate(self.agent, self.validation, self.out_dir, self.config, iteration)
         return reward
-
-    def _evaluate(self, tasks: list, folder_path: Path, iteration: int) -> float:
-        from agents.base import SamplingConfig
-        from evaluation.runner import RunFolder, evaluate
-
-        c = self.config
-        sampling = SamplingConfig(temperature=c.val_temperature, max_tokens=c.max_new_tokens, seed=c.seed)
-        meta = {"agent": c.agent, "model": f"train@{iteration}", "temperature": c.val_temperature, "game": c.game}
-        folder = RunFolder(folder_path, resume=True, meta=meta)
-        with folder:
-            summary = evaluate(self.agent, tasks, folder, sampling, concurrency=c.rollout_concurrency)
-        return float(summary["mean_reward"])
 
     def checkpoint(self, iteration: int, record: dict[str, Any], is_best: bool) -> None:
         """Write the checkpoint of ``iteration`` whole, then switch ``latest`` (and ``best``) to it.
         Every rank takes part (weights and optimizer state are gathered); rank 0 writes."""
-        import torch
-
         run_dir = self.run_dir
         staging = run_dir.staging_dir(iteration) if self.procs.main else Path(".")
         self.policy.save_checkpoint(staging)
@@ -659,8 +434,6 @@ class GRPORecipe:
         return {k: v.detach().cpu() for k, v in self.policy.model.state_dict().items() if "lora" in k}
 
     def _saved_state(self) -> dict | None:
-        import torch
-
         latest = self.run_dir.latest() if self.run_dir else None
         if latest is None:
             return None
@@ -669,8 +442,6 @@ class GRPORecipe:
         return state
 
     def _restore(self, state: dict) -> None:
-        import torch
-
         self.start_iteration = int(state["iteration"])
         self.best_val = state["best_val"]
         self.curriculum.load_state_dict(state.get("curriculum"))
@@ -765,8 +536,6 @@ class GRPORecipe:
         if self.run_dir is not None:
             self.run_dir.close()
         if self.procs.world_size > 1:
-            import torch.distributed as dist
-
             if dist.is_initialized():
                 dist.destroy_process_group()
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from plugins import Entry, Registry
+from plugins import Entry, Registry, registry_table
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
@@ -70,12 +70,4 @@ def get_trainer(name: str) -> TrainerSpec:
 
 def trainers_table(entries: dict[str, Entry[TrainerSpec]]):
     """The trainers on offer (``clue list``): name, plugin, description."""
-    from rich.table import Table
-
-    table = Table(title="Trainers")
-    table.add_column("trainer", style="bold")
-    table.add_column("plugin")
-    table.add_column("description")
-    for name, entry in sorted(entries.items()):
-        table.add_row(name, entry.plugin, entry.item.description)
-    return table
+    return registry_table("Trainers", "trainer", entries)

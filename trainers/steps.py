@@ -1,14 +1,44 @@
-"""The pieces of a training step that need no model: the learning-rate schedule and the split of an
-iteration's samples into optimizer steps. Plain functions, used by the recipe and the benchmarks."""
+"""An iteration's training, as plain functions used by the recipe and the benchmarks.
+
+* :func:`lr_factor` -- the learning-rate schedule;
+* :func:`split_steps` -- the iteration's scored samples split into packed optimizer steps;
+* :func:`optimizer_step` -- one optimizer step over a packed batch: micro-batches, the GRPO loss,
+  backward, gradient clipping, the update; a non-finite loss or gradient, or running out of
+  memory, raises :class:`StepError` before anything is applied;
+* :func:`train_iteration` -- an iteration's steps at its learning rate, and the figures it logs.
+
+The policy is anything with ``forward(tokens, mask, positions) -> logits``,
+``trainable_parameters()`` and ``model`` (:class:`trainers.tune.Policy`).
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
 
 from trainers.advantages import ScoredSample
 from trainers.config import GRPOConfig
+from trainers.loss import LossMetrics, batch_logprobs, grpo_loss
+from trainers.masks import attention_mask
 from trainers.packing import PackedBatch, pack
+
+
+class StepError(ValueError):
+    """An optimizer step that could not be applied (non-finite loss or gradient, out of memory);
+    the model and the optimizer are as they were before the step's update."""
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One optimizer step on this rank: the loss figures summed over its micro-batches (not yet over
+    ranks) and the gradient norm before clipping (over every rank's gradients)."""
+
+    metrics: LossMetrics
+    grad_norm: float
 
 
 def lr_factor(config: GRPOConfig, iteration: int) -> float:
@@ -39,3 +69,99 @@ def split_steps(scored: Sequence[ScoredSample], config: GRPOConfig) -> list[Pack
     for k, members in enumerate(groups.values()):
         shares[k % steps].extend(members)
     return [pack(share, config.row_len) for share in shares if share]
+
+
+def optimizer_step(
+    policy,
+    optimizer,
+    batch: PackedBatch,
+    config: GRPOConfig,
+    *,
+    device: Any,
+    rank: int = 0,
+    world_size: int = 1,
+    reference=None,
+) -> StepResult:
+    """One optimizer step over ``batch`` (every rank calls it with the whole batch; each trains its
+    :meth:`PackedBatch.shard`): the GRPO loss normalised over the whole batch, backward per
+    micro-batch of ``micro_batch_rows``, the gradient clipped to ``max_grad_norm`` (0: not clipped),
+    then ``optimizer.step()``. ``reference``: the frozen policy of the KL term, or None."""
+    c = config
+    normalizer = batch.normalizer(c.loss_normalization)
+    shard = batch.shard(rank, world_size)
+    optimizer.zero_grad(set_to_none=True)
+    total = LossMetrics()
+    try:
+        for mb in shard.micro_batches(c.micro_batch_rows):
+            mb = mb.to(device)
+            mask = attention_mask(mb)
+            ref = None
+            if reference is not None:
+                with torch.no_grad():
+                    ref = batch_logprobs(reference.forward(mb.tokens, mask, mb.positions), mb, c)[0]
+            logits = policy.forward(mb.tokens, mask, mb.positions)
+            logprobs, entropy = batch_logprobs(logits, mb, c, entropy=True)
+            loss, metrics = grpo_loss(
+                logprobs, mb, c, normalizer=normalizer, world_size=world_size, ref_logprobs=ref, entropy=entropy
+            )
+            loss.backward()
+            total = total + metrics
+            del logits, logprobs, entropy, loss, ref
+    except torch.OutOfMemoryError:
+        optimizer.zero_grad(set_to_none=True)
+        raise StepError(
+            f"out of memory in the training step (micro_batch_rows={c.micro_batch_rows}, row_len={c.row_len}); "
+            "lower them or turn on activation_checkpointing"
+        ) from None
+    except ValueError as err:  # a non-finite loss (trainers.loss.LossInputError)
+        optimizer.zero_grad(set_to_none=True)
+        raise StepError(f"{err}; nothing was applied") from None
+    params = policy.trainable_parameters()
+    norm = torch.nn.utils.clip_grad_norm_(params, c.max_grad_norm if c.max_grad_norm > 0 else math.inf)
+    norm = float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)
+    if not math.isfinite(norm):
+        optimizer.zero_grad(set_to_none=True)
+        raise StepError(f"the gradient norm is {norm}; nothing was applied")
+    optimizer.step()
+    return StepResult(total, norm)
+
+
+def train_iteration(
+    policy,
+    optimizer,
+    steps: Sequence[PackedBatch],
+    config: GRPOConfig,
+    iteration: int,
+    *,
+    device: Any,
+    rank: int = 0,
+    world_size: int = 1,
+    reference=None,
+) -> dict[str, Any]:
+    """Iteration ``iteration``'s optimizer steps at ``learning_rate * lr_factor`` (the schedule is a
+    function of the iteration: nothing of it to save), and the figures ``metrics.jsonl`` logs:
+    ``loss``, ``clip_fraction``, ``mean_ratio``, ``entropy``, ``kl`` (means over every rank's trained
+    tokens), ``grad_norm`` (the largest of the steps) and ``tokens_trained``."""
+    for group in optimizer.param_groups:
+        group["lr"] = config.learning_rate * lr_factor(config, iteration)
+    policy.model.train()
+    total = LossMetrics()
+    grad_norms = []
+    for batch in steps:
+        result = optimizer_step(
+            policy, optimizer, batch, config, device=device, rank=rank, world_size=world_size, reference=reference
+        )
+        total = total + result.metrics
+        grad_norms.append(result.grad_norm)
+    if world_size > 1:
+        total = total.all_reduce()
+    means = total.means()
+    return {
+        "loss": means["loss"],
+        "clip_fraction": means["clip_fraction"],
+        "mean_ratio": means["ratio"],
+        "entropy": means["entropy"],
+        "kl": means["kl"],
+        "grad_norm": max(grad_norms) if grad_norms else 0.0,
+        "tokens_trained": int(total.tokens),
+    }

@@ -4,7 +4,7 @@ The trainer hands over its model state as ``(hf_name, tensor)`` pairs (Hugging F
 ``model.layers.0.self_attn.q_proj.weight``; converting from the trainer's own names is the
 trainer's business, nothing here imports torchtune). :class:`WeightSync` makes each tensor a
 plain local one (``full_tensor()`` of a sharded ``DTensor``, detached from autograd), pushes
-the set into the agent in place (:meth:`agents.vllm_agent.VllmAgent.update_weights`: no engine
+the set into the agent in place (:meth:`agents.vllm.VllmAgent.update_weights`: no engine
 restart), times it and keeps a record per sync::
 
     sync = WeightSync(agent, sleep_level=1)    # sleep_level: free the engine's GPU memory while training
@@ -14,9 +14,9 @@ restart), times it and keeps a record per sync::
         train(...)
         sync.push(hf_named_tensors(model), step=iteration)   # wakes the engine with the new weights
 
-``push`` raises what the agent raises: :class:`~agents.vllm_agent.WeightsError` (a ValueError:
-names or shapes that do not fit; engine untouched), :class:`~agents.vllm_agent.EngineBusyError`
-(requests still in flight; engine untouched) and :class:`~agents.vllm_agent.EngineStateError`
+``push`` raises what the agent raises: :class:`~agents.vllm.weights.WeightsError` (a ValueError:
+names or shapes that do not fit; engine untouched), :class:`~agents.vllm.engine.EngineBusyError`
+(requests still in flight; engine untouched) and :class:`~agents.vllm.engine.EngineStateError`
 (the load failed part-way: start a new engine from the last checkpoint). Anything with the
 agent's ``update_weights``/``sleep`` methods can stand in for the agent.
 """
@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from agents.vllm_agent import WeightsError, WeightUpdate
+from agents.vllm.weights import WeightsError, WeightUpdate
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class WeightSync:
     """Pushes the trainer's weights into a running engine and keeps a :class:`SyncRecord` per push.
 
     ``sleep_level``: what :meth:`release` does before training: None (default) keeps the engine
-    awake; 0, 1 or 2 put it to sleep at that level (see :meth:`agents.vllm_agent.VllmAgent.sleep`),
+    awake; 0, 1 or 2 put it to sleep at that level (see :meth:`agents.vllm.VllmAgent.sleep`),
     and the next :meth:`push` wakes it.
     """
 

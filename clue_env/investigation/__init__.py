@@ -7,25 +7,18 @@ answer, reward, terminated, truncated, info = env.step("Where was Colonel Mustar
 ...                                           # more questions, then the final "A. ..." lines
 
 - ``grammar``: the questions one may ask (one template table: render, parse, answer, read back);
-- ``generate``: cases (starting clues, the CP-SAT proof of the budget) and their records;
+- ``case``: the case and its record; ``prompt``: its prompt;
+- ``prover``: how a case is made from a puzzle (starting clues, the CP-SAT proof of the budget);
+- ``generate``: cases by seed and files of them;
 - ``session``: one episode turn by turn, without Gymnasium (what eval and trainers can drive);
 - ``env``: the Gymnasium environment.
 """
 
+from .case import DEFAULT_COST_PER_QUESTION, DEFAULT_WITHHOLD, InvestigationCase, InvestigationError
 from .env import TemporalClueInvestigationEnv, case_from_task
-from .generate import (
-    DEFAULT_COST_PER_QUESTION,
-    DEFAULT_WITHHOLD,
-    InvestigationCase,
-    InvestigationError,
-    budget_for,
-    case_from_puzzle,
-    determines,
-    generate_case,
-    generate_case_records,
-    load_cases,
-)
+from .generate import generate_case, generate_case_records, load_cases
 from .grammar import QUERY_FORMS, Query, QueryError, all_queries, parse_query, read_answer
+from .prover import budget_for, case_from_puzzle, determines
 from .session import Session, Turn
 
 ENV_ID = "TemporalClueInvestigation-v0"

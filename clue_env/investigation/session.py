@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from ..clues import Clue, clue_text, clue_to_json
 from ..grading import Grade, Grader
-from .generate import InvestigationCase
+from .case import InvestigationCase
 from .grammar import Query, QueryError, grammar_summary, parse_query
 
 __all__ = ["MAX_ASKED_CHARS", "Session", "Turn", "TurnKind", "status_text"]

@@ -18,7 +18,7 @@ from agents.api_key import Redactor
 from agents.base import Agent, Completion, SamplingConfig, generate
 from agents.config import AgentConfig, AgentSettingError
 from agents.prices import PRICES_PER_MTOK, known_price
-from testing import fake_openai as fo
+from tests import fake_openai as fo
 
 pytestmark = pytest.mark.timeout(60)
 

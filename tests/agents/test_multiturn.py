@@ -27,7 +27,7 @@ from agents.solver import investigate
 from clue_env.builtin_variants import TINY
 from clue_env.investigation import Session, generate_case
 from evaluation.play import play
-from testing import fake_openai as fo
+from tests import fake_openai as fo
 
 KEY_ENV = "CLUE_TEST_MULTITURN_KEY"
 FAST = {"backoff_base_s": "0.01", "backoff_max_s": "0.05"}
@@ -111,13 +111,13 @@ def tiny_tokenizer():
     """The tiny model's tokenizer, read as a fast tokenizer (the same tokenizer.json, chat
     template and special tokens vLLM loads; without importing torch)."""
     transformers = pytest.importorskip("transformers")
-    from testing.tiny_model import build_tiny_model
+    from agents.tiny import build_tiny_model
 
     return transformers.PreTrainedTokenizerFast.from_pretrained(build_tiny_model())
 
 
 def _render(tokenizer, prompt) -> list[int]:
-    from agents.vllm_agent import VllmAgent  # imports neither vLLM nor torch
+    from agents.vllm import VllmAgent  # imports neither vLLM nor torch
 
     return VllmAgent.render(tokenizer, prompt)
 

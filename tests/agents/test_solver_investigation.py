@@ -195,7 +195,7 @@ def test_random_agent_plays_investigations():
 def test_tiny_model_plays_investigations():
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
-    from testing.tiny_model import build_tiny_model
+    from agents.tiny import build_tiny_model
 
     path = build_tiny_model()
     tokenizer = transformers.AutoTokenizer.from_pretrained(path)

@@ -16,7 +16,7 @@ import pytest
 from agents.base import Agent, SamplingConfig, generate
 from agents.config import AgentConfig
 from agents.presets import PRESETS, ModelWeightsNotFound, preset_factory, resolve_model
-from agents.vllm_agent import VllmAgent, create_vllm
+from agents.vllm import VllmAgent, create_vllm
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -140,7 +140,7 @@ def test_settings_are_validated(tmp_path):
 
 
 def test_cpu_defaults_turn_chunked_prefill_off(tmp_path):
-    from agents.vllm_agent import _cpu_defaults
+    from agents.vllm.settings import _cpu_defaults
 
     (tmp_path / "config.json").write_text(json.dumps({"max_position_embeddings": 32768}))
     kwargs = {"model": str(tmp_path)}

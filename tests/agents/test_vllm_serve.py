@@ -68,7 +68,7 @@ def http_json(url: str, body: dict | None = None, timeout: float = 60.0) -> dict
 @pytest.mark.timeout(900)
 def test_vllm_serve_answers_chat_completions(tmp_path):
     pytest.importorskip("vllm")
-    from testing.tiny_model import build_tiny_model
+    from agents.tiny import build_tiny_model
 
     model = build_tiny_model()
     port = free_port()

@@ -23,17 +23,9 @@ import pytest
 
 from agents.base import SamplingConfig, generate
 from agents.config import AgentConfig, AgentSettingError
-from agents.vllm_agent import (
-    EngineBusyError,
-    EngineStateError,
-    VllmAgent,
-    WeightsError,
-    _EngineInfo,
-    _route,
-    _weights_dir,
-    check_weights,
-    read_manifest,
-)
+from agents.vllm import EngineBusyError, EngineStateError, VllmAgent, WeightsError, check_weights, read_manifest
+from agents.vllm.engine import _EngineInfo
+from agents.vllm.weights import _route, _weights_dir
 
 torch = pytest.importorskip("torch")
 safetensors_torch = pytest.importorskip("safetensors.torch")
@@ -48,7 +40,7 @@ PROMPTS = ["Who killed Mr. Boddy?", "Where was the knife at 9 pm?", "A. Miss Sca
 @pytest.fixture(scope="module")
 def tiny_path() -> Path:
     pytest.importorskip("transformers")
-    from testing.tiny_model import build_tiny_model
+    from agents.tiny import build_tiny_model
 
     return build_tiny_model()
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from integrations.hf_datasets import options_of, solution_of
-from testing.fake_openai import FakeOpenAIServer, Request, ok
+from tests.fake_openai import FakeOpenAIServer, Request, ok
 
 REPO = Path(__file__).resolve().parents[2]
 KEY_VAR = "CLUE_TEST_FAKE_KEY"

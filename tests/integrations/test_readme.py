@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from agents.tiny import build_tiny_model
 from clue_env import grade
 from integrations.hf_datasets import generated_dataset, options_of, solution_of
-from testing.tiny_model import build_tiny_model
 
 from .serving import Server, answers, run_vf_eval, serving
 

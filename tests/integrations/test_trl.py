@@ -8,10 +8,10 @@ import json
 import pandas as pd
 import pytest
 
+from agents.tiny import build_tiny_model
 from clue_env import grade
 from integrations.hf_datasets import generated_dataset, options_of, solution_of
 from integrations.trl import clue_reward
-from testing.tiny_model import build_tiny_model
 
 STEPS, BATCH, GENERATIONS = 2, 4, 4
 

@@ -17,7 +17,7 @@ from clue_env.investigation import Session, generate_case, generate_case_records
 from evaluation.play import play
 from evaluation.tasks import TaskSource, load_source
 from integrations.verifiers_env import investigation_reward, load_environment, questions, session_of, solved
-from testing.fake_openai import null_content, ok
+from tests.fake_openai import null_content, ok
 
 from .serving import KEY_VAR, Server, run_vf_eval
 

@@ -1,10 +1,8 @@
 """Rollouts to the trained batch as pure code: a group's score, dynamic sampling's choice of groups
-and refill size, the iteration's totals (pass rate, zero-variance shares, wasted tokens), the
-overlong penalty, and the split into optimizer steps and the learning-rate schedule."""
+and refill size, the iteration's totals (pass rate, zero-variance shares, wasted tokens) and the
+overlong penalty."""
 
 from __future__ import annotations
-
-import math
 
 import pytest
 
@@ -13,7 +11,6 @@ from clue_env.puzzle import Task
 from trainers import GRPOConfig, Sample, Segment, compute_advantages
 from trainers.advantages import effective_reward, overlong_penalty
 from trainers.scoring import GroupResult, keep_groups, refill_size, score_group, scored_batch
-from trainers.steps import lr_factor, split_steps
 
 TASK = Task(
     id="tiny/cpu/7",
@@ -129,30 +126,3 @@ def test_multi_turn_overlong_counts_the_longest_turn():
     )
     s = Sample(turns, 1.0)
     assert s.longest_turn == 9 and s.num_sampled == 14
-
-
-def test_split_steps_deals_whole_groups_round_robin():
-    samples = [sample(float(k % 2), 3, group=f"g{k // 2}") for k in range(8)]  # four groups of two
-    scored = compute_advantages(samples, GRPOConfig()).scored
-    steps = split_steps(scored, GRPOConfig(optimizer_steps_per_iteration=3, row_len=64))
-    assert len(steps) == 3
-    by_index = {x.index: x.sample.group for x in scored}
-    groups = [sorted({by_index[int(i)] for i in b.sample_index.unique() if i >= 0}) for b in steps]
-    assert groups == [["g0", "g3"], ["g1"], ["g2"]]
-    assert len(split_steps(scored[:2], GRPOConfig(optimizer_steps_per_iteration=3, row_len=64))) == 1
-
-
-@pytest.mark.parametrize(
-    "kw, expect",
-    [
-        (dict(), [1.0, 1.0, 1.0]),
-        (dict(lr_schedule="linear"), [1.0, 0.5, 0.0]),
-        (dict(lr_schedule="cosine"), [1.0, 0.5, 0.0]),
-        (dict(warmup_iterations=2, lr_schedule="linear", iterations=4), [0.5, 1.0, 0.5]),
-    ],
-)
-def test_lr_factor(kw, expect):
-    c = GRPOConfig(**{"iterations": 2, **kw})
-    got = [lr_factor(c, i) for i in ((0, 1, 2) if "warmup_iterations" not in kw else (0, 1, 3))]
-    assert got == pytest.approx(expect)
-    assert all(math.isfinite(x) for x in got)

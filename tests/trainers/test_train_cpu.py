@@ -67,12 +67,13 @@ def test_tiny_preset_learns_on_the_cpu(tmp_path):
     vals = [r["val_reward"] for r in rows[1:] if "val_reward" in r]
     rewards = [r["mean_reward"] for r in rows[1:]]
     first, last = sum(rewards[:10]) / 10, sum(rewards[-10:]) / 10
-    # Measured here (seed 0): base 0.401, best 0.536 (iteration 60); training reward 0.24 -> 0.48
-    # (first vs last ten iterations). 64 puzzles x 3 questions: one validation's standard error is
-    # ~0.035, so these margins are several of them.
-    assert max(vals) >= base + 0.08, (base, vals)
-    assert max(vals) >= CHANCE + 0.12, vals
-    assert last >= first + 0.12, (first, last)
+    # Measured here (seed 0, the preset: 150 iterations of 2 optimizer steps at lr 5e-4): base 0.401,
+    # best 0.630 (iteration 135), final 0.615; training reward 0.28 -> 0.58 (first vs last ten
+    # iterations). 64 puzzles x 3 questions: one validation's standard error is ~0.035, so these
+    # margins are several of them.
+    assert max(vals) >= base + 0.12, (base, vals)
+    assert max(vals) >= CHANCE + 0.18, vals
+    assert last >= first + 0.18, (first, last)
     assert all(r["answer_tokens"] < 24 for r in rows[1:]), "answers should stop before max_new_tokens"
     for name in ("reward.png", "answer_length.png", "config.toml"):
         assert (out / name).is_file()

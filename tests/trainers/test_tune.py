@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from testing.tiny_model import build_tiny_model
+from agents.tiny import build_tiny_model
 from trainers.tune import BackendError, LoraSettings, load_policy, read_hf_config
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from agents.vllm_agent import WeightsError, WeightUpdate
+from agents.vllm import WeightsError, WeightUpdate
 from trainers.weight_sync import SyncRecord, WeightSync, local_tensors
 
 
@@ -86,8 +86,8 @@ def test_pushed_weights_are_the_engines_weights():
 
     from agents.base import SamplingConfig, generate
     from agents.config import AgentConfig
-    from agents.vllm_agent import VllmAgent
-    from testing.tiny_model import build_tiny_model
+    from agents.tiny import build_tiny_model
+    from agents.vllm import VllmAgent
 
     path = build_tiny_model()
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)

@@ -1,4 +1,4 @@
-"""The tiny model's warmed-up base (testing/tiny_base.py).
+"""The tiny model's warmed-up base (agents/tiny/base.py).
 
 The fast tests build a toy-sized recipe (a few puzzles, a few steps) and check the shipped base
 is the one the recipe describes; the slow one checks the shipped base has learned the format
@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from agents.tiny import base as tiny_base
+from agents.tiny import tokenizer, warmup
 from clue_env import generate_puzzle, grade
 from clue_env.builtin_variants import TINY
-from testing import tiny_base
 
 SMALL = replace(tiny_base.RECIPE, puzzles=6, steps=3, batch=4)
 
@@ -37,7 +38,7 @@ def test_build_is_deterministic_and_loads(tmp_path: Path) -> None:
     model = AutoModelForCausalLM.from_pretrained(a)
     assert model.config.vocab_size == len(tok)
     # every theme name is one token, and text round-trips
-    for name in tiny_base.theme_names():
+    for name in tokenizer.theme_names():
         assert tok.tokenize(f"A. {name}")[-1] == name
     text = "A. Mrs. Peacock\nB. Lead Pipe\nC. Billiard Room"
     assert tok.decode(tok(text)["input_ids"]) == text
@@ -89,7 +90,7 @@ def test_cpu_level_puzzles_are_small_and_chance_is_a_third() -> None:
         assert list(task.solution) == ["A", "B", "C"]
         assert all(len(opts) == 3 for opts in task.options.values())
         for _ in range(20):
-            guess = tiny_base.answer_text({k: rng.choice(v) for k, v in task.options.items()})
+            guess = warmup.answer_text({k: rng.choice(v) for k, v in task.options.items()})
             rewards.append(grade(guess, task.solution, task.options).reward)
     assert 0.28 < sum(rewards) / len(rewards) < 0.39
 
@@ -119,7 +120,7 @@ def test_real_base_writes_the_format_and_copies_options() -> None:
 def test_the_stamp_ignores_the_library_version_that_wrote_the_tiny_model(tmp_path: Path) -> None:
     import shutil
 
-    from testing import tiny_model
+    from agents.tiny import model as tiny_model
 
     source = tiny_model.build_tiny_model()
     copy = tmp_path / "tiny"
@@ -134,3 +135,22 @@ def test_the_stamp_ignores_the_library_version_that_wrote_the_tiny_model(tmp_pat
     data["hidden_size"] += 1
     (copy / "config.json").write_text(json.dumps(data))
     assert tiny_base._recipe(tiny_base.RECIPE, copy) != before
+
+
+def test_the_command_line_rejects_a_bad_recipe(tmp_path: Path, capsys) -> None:
+    from agents.tiny.__main__ import main
+
+    with pytest.raises(SystemExit) as exit:
+        main(["base", "--path", str(tmp_path / "m"), "--steps", "0"])
+    assert exit.value.code == 2
+    assert "bad warm-up recipe: steps must be an integer >= 1, got 0" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
+
+
+def test_the_command_line_finds_an_up_to_date_base_without_rebuilding(capsys) -> None:
+    from agents.tiny.__main__ import main
+
+    stamp = (tiny_base.SHIPPED / "tiny-base.json").stat().st_mtime_ns
+    assert main(["base", "--path", str(tiny_base.SHIPPED)]) == 0
+    assert capsys.readouterr().out.strip() == str(tiny_base.SHIPPED)
+    assert (tiny_base.SHIPPED / "tiny-base.json").stat().st_mtime_ns == stamp

@@ -1,5 +1,5 @@
-"""The tiny Qwen2-architecture test model: built locally, cached, deterministic, and an
-ordinary Hugging Face checkpoint (transformers here; vLLM in test_vllm_agent.py)."""
+"""The tiny Qwen2-architecture test model (agents/tiny/model.py): built locally, cached, deterministic,
+and an ordinary Hugging Face checkpoint (transformers here; vLLM in tests/agents/test_vllm_agent.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from testing import tiny_model
-from testing.tiny_model import CHAT_TEMPLATE, IM_END, IM_START, SPECIAL_TOKENS, build_tiny_model, default_path
+from agents.tiny import model as tiny_model
+from agents.tiny.model import build_tiny_model, default_path
+from agents.tiny.tokenizer import CHAT_TEMPLATE, IM_END, IM_START, SPECIAL_TOKENS
 
 
 def _digest(path: Path) -> dict[str, str]:

@@ -13,7 +13,7 @@ In a thread of the current process (tests)::
 
 As its own process (benchmarks, trying the CLI without an API key)::
 
-    python -m testing.fake_openai --latency 0.1      # prints "listening on http://127.0.0.1:PORT/v1"
+    python -m tests.fake_openai --latency 0.1      # prints "listening on http://127.0.0.1:PORT/v1"
 
 ``behavior(request) -> Action`` decides each answer; the default answers every request. The
 actions: :func:`ok`, :func:`status` (any HTTP status, optionally with Retry-After),

@@ -1,0 +1,110 @@
+"""The tiny preset's settings side by side: ``python benchmarks/bench_tiny_preset.py [--runs a,b]``.
+
+Each run is ``clue train --agent tiny`` from the shipped base with the same seed, the preset's
+settings plus one change (:data:`RUNS`); runs go one after another (each uses both cores). The
+table gives the held-out reward (greedy, 64 ``tiny/cpu`` puzzles, every ``--val-every``
+iterations): the base, the best (and at which iteration) and the final; the training reward of
+the first and last ten iterations; and the seconds (the whole command, and its iterations). What
+the preset ships is the run named ``preset``; the others are what it was chosen against.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._common import ERR, machine_facts  # noqa: E402
+
+#: name -> settings on top of the preset's (``--set FIELD=VALUE``).
+RUNS = {
+    "preset": [],
+    "steps=1": ["optimizer_steps_per_iteration=1"],
+    "steps=4": ["optimizer_steps_per_iteration=4"],
+    "steps=1+clip-higher": ["optimizer_steps_per_iteration=1", "epsilon_high=0.28"],
+    "steps=1+lr1e-3-cosine": [
+        "optimizer_steps_per_iteration=1",
+        "learning_rate=1e-3",
+        "warmup_iterations=15",
+        "lr_schedule=cosine",
+    ],
+    "steps=1+16x4": ["optimizer_steps_per_iteration=1", "samples_per_task=16", "tasks_per_iteration=4"],
+    "iterations=250": ["iterations=250"],
+}
+
+
+def run_one(name: str, settings: list[str], out: Path, args) -> dict:
+    cmd = [sys.executable, "-m", "cli", "train", "--agent", "tiny", "--out", str(out)]
+    for item in [f"val_every={args.val_every}", f"seed={args.seed}", *settings, *args.set]:
+        cmd += ["--set", item]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    ERR.print(f"[{name}] {' '.join(cmd[2:])}")
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"[{name}] clue train failed:\n{proc.stderr[-3000:]}")
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    its = [r for r in rows if r["iteration"] > 0]
+    vals = [(r["iteration"], r["val_reward"]) for r in rows if r.get("val_reward") is not None]
+    best_at, best = max(vals[1:], key=lambda v: v[1])
+    rewards = [r["mean_reward"] for r in its]
+    return {
+        "name": name,
+        "base": vals[0][1],
+        "best": best,
+        "best_at": best_at,
+        "final": vals[-1][1],
+        "first": sum(rewards[:10]) / 10,
+        "last": sum(rewards[-10:]) / 10,
+        "iterations": len(its),
+        "seconds": wall,
+        "train_seconds": sum(r["seconds"] for r in its),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--val-every", type=int, default=15, help="iterations between validations (default 15)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--runs", default=",".join(RUNS), help="which runs, comma-separated (default: all)")
+    parser.add_argument("--set", action="append", default=[], help="a setting for every run (FIELD=VALUE)")
+    parser.add_argument("--keep", type=Path, help="keep the run folders under this folder")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.runs.split(",") if n.strip()]
+    unknown = [n for n in names if n not in RUNS]
+    if unknown or not names:
+        parser.error(f"--runs: unknown {unknown}; choose from {', '.join(RUNS)}")
+    import torch
+    import vllm
+
+    for line in machine_facts(f"torch {torch.__version__}, vllm {vllm.__version__}"):
+        print(line)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-tiny-preset-") as scratch:
+        base = args.keep or Path(scratch)
+        for k, name in enumerate(names):
+            results.append(run_one(name, RUNS[name], base / f"run{k}", args))
+    print(f"\nseed {args.seed}; held-out: greedy, 64 tiny/cpu puzzles (base {results[0]['base']:.3f}, chance 0.333)")
+    print(
+        "\n| run | best held-out (iteration) | final held-out | training reward, first → last ten | iterations | seconds (iterations) |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
+    for r in results:
+        print(
+            f"| {r['name']} | {r['best']:.3f} ({r['best_at']}) | {r['final']:.3f} | {r['first']:.2f} → {r['last']:.2f} "
+            f"| {r['iterations']} | {r['seconds']:.0f} ({r['train_seconds']:.0f}) |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
