@@ -47,7 +47,7 @@ def machine_facts(versions: str) -> list[str]:
 def fill_pool(env, label: str, total: int) -> float:
     """``env.reset(seed=0)`` (which starts its prefetch pool), then wait until every queued item is
     ready, with a bar; the seconds it took."""
-    prefetcher = env.unwrapped._prefetcher
+    prefetcher = env.unwrapped.source.pool
     start = time.perf_counter()
     env.reset(seed=0)
     with progress() as bar:

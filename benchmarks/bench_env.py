@@ -5,7 +5,7 @@ Three set-ups, each through ``gym.make("TemporalClue-v0", ...)`` as a user would
 (a) puzzles from a file (the original benchmark's val.json): pure environment overhead
     (prompt lookup, a new Grader per reset, grading the answer);
 (b) generated puzzles of the "tiny" variant with ``prefetch=POOL, workers=K`` (K = 1, 2):
-    the pool is filled first (until every queued puzzle of ``env.unwrapped._prefetcher`` is ready),
+    the pool is filled first (until every queued puzzle of ``env.unwrapped.source.pool`` is ready),
     then every finished puzzle in it (POOL - 1 after the first reset) is played while the
     workers keep refilling it;
 (c) generated "tiny" puzzles without prefetch, for comparison.
@@ -115,7 +115,7 @@ def main() -> None:
             ("(a) val.json, bare TemporalClueEnv", lambda: TemporalClueEnv(dataset=str(VAL))),
         ):
             env = make()
-            n = len(env.unwrapped._tasks)
+            n = len(env.unwrapped.source.tasks)
             env.reset(seed=0, options={"index": 0})
             env.step("A. nobody")  # the env checker's first-call work stays out of the timing
             res = play(env, file_episodes, label, lambda i, n=n: {"options": {"index": i % n}})
@@ -130,7 +130,7 @@ def main() -> None:
         env = gym.make(
             "TemporalClue-v0", variant=args.variant, difficulty=args.difficulty, prefetch=pool, workers=workers
         )
-        prefetcher = env.unwrapped._prefetcher
+        prefetcher = env.unwrapped.source.pool
         fill = fill_pool(env, f"filling pool, {workers} worker(s)", pool)  # seeds derived from 0
         env.step(answer_for(env.unwrapped.task, True))
         episodes = prefetcher.queued()  # every one of them finished: no reset waits on CP-SAT

@@ -96,7 +96,7 @@ def env_rows(pool: int, episodes_cap: int) -> list[str]:
     rows = []
     for workers in (2,):
         env = gym.make("TemporalClueInvestigation-v0", variant="tiny", prefetch=pool, workers=workers)
-        prefetcher = env.unwrapped._prefetcher
+        prefetcher = env.unwrapped.source.pool
         fill = fill_pool(env, f"filling the pool, {workers} workers", pool)
         episodes = min(episodes_cap, prefetcher.queued())
         steps = 0

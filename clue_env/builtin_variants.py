@@ -274,7 +274,7 @@ TINY = Variant(
                 bonus_questions=(1, 2),
             ),
             # The level the tiny model trains on with GRPO on a CPU (``clue train --agent tiny``,
-            # testing/tiny_base.py): short prompts (~290 tokens), answers of ~13 tokens, chance 1/3.
+            # agents/tiny/): short prompts (~290 tokens), answers of ~13 tokens, chance 1/3.
             Difficulty(
                 "cpu",
                 "3 suspects, 3 weapons, 3 rooms, one moment; who, what, where; clues pin only the answers",

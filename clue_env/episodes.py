@@ -239,15 +239,6 @@ class TextEpisodeEnv(gym.Env[str, str], Generic[T]):
         """Where the episodes come from (``source.tasks`` of a file, ``source.pool`` when prefetching)."""
         return self._source
 
-    # benchmarks/ (bench_env.py, bench_investigation.py, _common.py) read these two.
-    @property
-    def _prefetcher(self) -> OrderedPool[T] | None:
-        return self._source.pool
-
-    @property
-    def _tasks(self) -> list[Task] | None:
-        return self._source.tasks
-
     def _next_episode(self, seed: int | None, options: dict[str, Any] | None) -> T:
         """The episode of ``reset(seed=seed, options=options)``; call after ``super().reset(seed=seed)``."""
         return self._source.next(self.np_random, seed, dict(options or {}))

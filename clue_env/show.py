@@ -8,6 +8,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from plugins import registry_table
+
 from .puzzle import Puzzle, Task
 from .variant import Variant
 
@@ -85,18 +87,13 @@ def scale_text(variant: Variant) -> str:
 def variants_table(entries: dict) -> Table:
     """The variants on offer (``clue list``): name, plugin, levels (default first), their places on
     the variant's scale of rungs (``--difficulty 0..N``), description."""
-    table = Table(title="Puzzle variants")
-    table.add_column("variant", style="bold")
-    table.add_column("plugin")
-    table.add_column("difficulties (default first)")
-    table.add_column("scale (--difficulty N)")
-    table.add_column("description")
-    for name, entry in sorted(entries.items()):
-        levels = entry.item.levels
-        default = levels.get(None).name
-        names = [default] + [n for n in levels.names if n != default]
-        table.add_row(name, entry.plugin, ", ".join(names), scale_text(entry.item), entry.item.description)
-    return table
+
+    def levels(variant: Variant) -> str:
+        default = variant.levels.get(None).name
+        return ", ".join([default] + [n for n in variant.levels.names if n != default])
+
+    columns = [("difficulties (default first)", levels), ("scale (--difficulty N)", scale_text)]
+    return registry_table("Puzzle variants", "variant", entries, columns)
 
 
 def audit_table(results: list, reading: str) -> Table:

@@ -1,6 +1,6 @@
 """The package graph is a line, read from the imports themselves (those inside functions and
 TYPE_CHECKING blocks too): plugins at the bottom importing nothing of the domain, then clue_env,
-integrations, agents, evaluation, trainers, and cli at the top. Every top-level package is on the
+integrations, agents, evaluation, trainers, commands (the subcommands), and cli at the top. Every top-level package is on the
 line. And torchtune stays behind one module."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-ORDER = ("plugins", "clue_env", "integrations", "agents", "evaluation", "trainers", "cli")
+ORDER = ("plugins", "clue_env", "integrations", "agents", "evaluation", "trainers", "commands", "cli")
 #: Top-level packages that are not part of the product: the tests (and what they alone use).
 NOT_SHIPPED = ("tests",)
 
@@ -78,3 +78,24 @@ def test_the_weight_sync_imports_the_weights_part_of_the_vllm_agent_only():
         elif isinstance(node, ast.Import):
             imported |= {a.name for a in node.names}
     assert {m for m in imported if m.split(".")[0] == "agents"} == {"agents.vllm.weights"}
+
+
+def test_no_module_imports_another_modules_private_names():
+    """A name with a leading underscore is its module's own: what another module needs is public."""
+    private = []
+    for _, py in _sources():
+        for node in ast.walk(ast.parse(py.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+                names = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+                private += [f"{py.relative_to(REPO)}: {node.module} {n}" for n in names]
+    assert private == []
+
+
+def test_no_file_is_past_600_lines():
+    """One file, one job: past ~600 lines a file usually holds two."""
+    long = {}
+    for _, py in _sources():
+        n = len(py.read_text(encoding="utf-8").splitlines())
+        if n > 600:
+            long[str(py.relative_to(REPO))] = n
+    assert long == {}

@@ -31,7 +31,7 @@ __all__ = ["HELP_ROWS", "MIN_PAGE_LINES", "RESERVED_LINES", "Game", "InputFn", "
 
 
 @contextlib.contextmanager
-def _ctrl_c_raises() -> Iterator[None]:
+def ctrl_c_raises() -> Iterator[None]:
     """Make Ctrl-C raise KeyboardInterrupt while the game runs, then put things back.
 
     Needed because a native library can leave SIGINT at the OS default (kill the process)
@@ -75,7 +75,7 @@ class Game:
         return self.state.answers
 
     def run(self) -> PlayResult:
-        with _ctrl_c_raises():
+        with ctrl_c_raises():
             try:
                 return self._loop()
             except KeyboardInterrupt:

@@ -31,7 +31,7 @@ from clue_env.investigation import InvestigationCase, Session
 from .answering import Answering
 from .asking import Asking
 from .commands import execute, parse
-from .game import Game, _ctrl_c_raises
+from .game import Game, ctrl_c_raises
 from .inquiry import Inquiry, Learned, QuestionRejected
 from .pager import ASK_HINTS, ASK_PRIORITY, InputFn
 from .result import PlayResult
@@ -120,7 +120,7 @@ class InvestigationGame(Game):
 
     def next_action(self) -> Action:
         """Screens until the detective acts. Ctrl-C and EOF end the game cleanly ("abandon")."""
-        with _ctrl_c_raises():
+        with ctrl_c_raises():
             try:
                 return self._turn()
             except KeyboardInterrupt:

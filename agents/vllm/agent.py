@@ -69,7 +69,7 @@ from typing import Any
 from ..base import Completion, Prompt, SamplingConfig, messages_of
 from ..config import AgentConfig
 from ..weights import resolve_model
-from .engine import EngineStateError, EngineStats, _Engine, _EngineInfo, _preemptions, _Rejected
+from .engine import Engine, EngineInfo, EngineStateError, EngineStats, Rejected, count_preemptions
 from .settings import EngineOptions, llm_kwargs, parse_engine_options, start_kwargs
 from .weights import EngineWeights, WeightUpdate
 
@@ -108,7 +108,7 @@ class VllmAgent:
         )
         self._max_in_flight: int | None = options.max_in_flight
         self._lock = threading.Lock()
-        self._engine: _Engine | None = None
+        self._engine: Engine | None = None
         self._closed = False
         self._sleeping = False
         self._ids = itertools.count()
@@ -120,12 +120,12 @@ class VllmAgent:
 
     # -- engine -------------------------------------------------------------------------------
 
-    def _start(self) -> _Engine:
+    def _start(self) -> Engine:
         with self._lock:
             if self._closed:
                 raise EngineStateError(f"{self.name}: agent is closed")
             if self._engine is None:
-                self._engine = _Engine(
+                self._engine = Engine(
                     start_kwargs(self.llm_kwargs),
                     verbose=self.verbose,
                     options=self.engine_options,
@@ -133,12 +133,12 @@ class VllmAgent:
                 )
             return self._engine
 
-    async def _ready(self) -> tuple[_Engine, _EngineInfo]:
+    async def _ready(self) -> tuple[Engine, EngineInfo]:
         engine = self._start()
         info = await asyncio.wrap_future(engine.ready)
         return engine, info
 
-    def _ready_now(self) -> tuple[_Engine, _EngineInfo]:
+    def _ready_now(self) -> tuple[Engine, EngineInfo]:
         engine = self._start()
         return engine, engine.ready.result()
 
@@ -186,7 +186,7 @@ class VllmAgent:
             return EngineStats(
                 started=False, weight_updates=self._weights.updates, last_update_s=self._weights.last_update_s
             )
-        info: _EngineInfo = engine.ready.result()
+        info: EngineInfo = engine.ready.result()
         log_stats = self.engine_options.log_stats
 
         def read(llm) -> EngineStats:
@@ -196,7 +196,7 @@ class VllmAgent:
                 requests_in_flight=len(engine.pending),
                 requests_waiting=len(engine.backlog),
                 peak_engine_requests=engine.peak_requests,
-                preemptions=_preemptions(llm) if log_stats else None,
+                preemptions=count_preemptions(llm) if log_stats else None,
                 weight_updates=self._weights.updates,
                 last_update_s=self._weights.last_update_s,
                 sleeping=self._sleeping,
@@ -227,7 +227,7 @@ class VllmAgent:
         self._sleeping = False  # an update wakes a sleeping engine
         return done
 
-    def _check_usable(self, engine: _Engine) -> None:
+    def _check_usable(self, engine: Engine) -> None:
         if engine.broken is not None:
             raise EngineStateError(engine.broken)
 
@@ -336,7 +336,7 @@ class VllmAgent:
         for i, ids in enumerate(prompt_ids):
             fut: cf.Future = cf.Future()
             if len(ids) >= max_len:
-                fut.set_exception(_Rejected(f"prompt is {len(ids)} tokens; the model's context is {max_len}"))
+                fut.set_exception(Rejected(f"prompt is {len(ids)} tokens; the model's context is {max_len}"))
             else:
                 items.append(
                     (
@@ -359,7 +359,7 @@ class VllmAgent:
         )
 
     def _completions(self, tokenizer, result: Any, prompt_ids: list[int], n: int) -> list[Completion]:
-        if isinstance(result, _Rejected):
+        if isinstance(result, Rejected):
             return [
                 Completion(
                     text="",

@@ -1,4 +1,4 @@
-"""The vllm agent's engine: a ``vllm.LLM`` owned by one driver thread (:class:`_Engine`).
+"""The vllm agent's engine: a ``vllm.LLM`` owned by one driver thread (:class:`Engine`).
 
 ``vllm.LLM`` is created on the driver thread when the agent first needs it (never at import or
 in the agent's constructor); the thread then owns it: it adds the requests of every
@@ -8,7 +8,7 @@ N prompts' requests to the engine at once and holds the rest back in arrival ord
 whole rollout batch at once makes vLLM preempt running requests when the KV cache fills).
 Stopping aborts what is in flight, shuts the engine's processes down and frees it.
 
-Running code on the engine: :meth:`_Engine.call` runs ``fn(llm)`` on the driver thread between
+Running code on the engine: :meth:`Engine.call` runs ``fn(llm)`` on the driver thread between
 two engine steps and returns its result through a future; with ``idle=True`` it refuses
 (:class:`EngineBusyError`) while any request is in flight or waiting. Never call it from inside
 such a function. A weight update (:mod:`agents.vllm.weights`) holds new requests back while it
@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .settings import _INSECURE_ENV, _MULTIPROC_ENV, EngineOptions, _cpu_defaults, _environment, _on_cpu
+from .settings import INSECURE_ENV, MULTIPROC_ENV, EngineOptions, cpu_defaults, environment, on_cpu
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ _IN_PROCESS_ENGINES = 0
 _SET_NUM_THREADS: Any = None
 
 
-class _Rejected(Exception):
+class Rejected(Exception):
     """The engine refused one request (too long, invalid); other requests go on."""
 
 
@@ -83,7 +83,7 @@ class EngineStats:
 
 
 @dataclass(frozen=True)
-class _EngineInfo:
+class EngineInfo:
     """What the driver learns once the engine is up."""
 
     tokenizer: Any
@@ -95,7 +95,7 @@ class _EngineInfo:
     sleep_mode: bool
 
 
-class _Engine:
+class Engine:
     """A ``vllm.LLM`` owned by one driver thread that adds requests, steps the engine and runs calls."""
 
     def __init__(
@@ -109,7 +109,7 @@ class _Engine:
         self._verbose = verbose
         self._options = options or EngineOptions()
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
-        self.ready: cf.Future = cf.Future()  # -> _EngineInfo
+        self.ready: cf.Future = cf.Future()  # -> EngineInfo
         self.failure: BaseException | None = None
         #: Read by the driver at each dispatch; any thread may set it.
         self.max_in_flight = max_in_flight
@@ -191,7 +191,7 @@ class _Engine:
         if self.failure is not None:
             self._drain_failing(self.failure)
 
-    def _create(self) -> tuple[Any, _EngineInfo]:
+    def _create(self) -> tuple[Any, EngineInfo]:
         kwargs = dict(self._kwargs)
         options = self._options
         if not self._verbose:
@@ -207,47 +207,47 @@ class _Engine:
         from vllm import LLM
 
         cpu_kv_default = kwargs.pop("_cpu_kv_default_bytes", None)
-        on_cpu = _on_cpu()
-        if on_cpu:
-            _cpu_defaults(kwargs, cpu_kv_default)
+        cpu = on_cpu()
+        if cpu:
+            cpu_defaults(kwargs, cpu_kv_default)
         backend = options.weight_transfer
         if backend == "auto":
-            backend = "none" if on_cpu else "ipc"
+            backend = "none" if cpu else "ipc"
         if backend != "none":
-            if on_cpu:
+            if cpu:
                 raise ValueError(
                     f"vllm agent: weight_transfer={backend} needs CUDA; vLLM's CPU build updates weights "
                     "with weight_transfer=none (in_process=1, or through a temporary directory)"
                 )
             kwargs.setdefault("weight_transfer_config", {"backend": backend})
-        sleep_mode = bool(options.sleep_mode and not on_cpu)
+        sleep_mode = bool(options.sleep_mode and not cpu)
         if sleep_mode:
             kwargs.setdefault("enable_sleep_mode", True)
         in_process = options.in_process
         if in_process is None:
-            in_process = os.environ.get(_MULTIPROC_ENV, "1").strip().lower() in ("0", "false", "no", "off")
-        env = {_MULTIPROC_ENV: "0" if in_process else "1"}
+            in_process = os.environ.get(MULTIPROC_ENV, "1").strip().lower() in ("0", "false", "no", "off")
+        env = {MULTIPROC_ENV: "0" if in_process else "1"}
         global _IN_PROCESS_ENGINES, _SET_NUM_THREADS
         import torch
 
         with _CREATE_LOCK:
             if backend == "ipc":
-                os.environ[_INSECURE_ENV] = "1"  # stays: the encoder reads it at every update
+                os.environ[INSECURE_ENV] = "1"  # stays: the encoder reads it at every update
             if _IN_PROCESS_ENGINES == 0:
                 _SET_NUM_THREADS = torch.set_num_threads
-            with _environment(env):
+            with environment(env):
                 llm = LLM(**kwargs)
             core = llm.llm_engine.engine_core
             if type(core).__name__ == "InprocClient":
                 _IN_PROCESS_ENGINES += 1
                 self._counted_in_process = True
-        info = _EngineInfo(
+        info = EngineInfo(
             # The caller renders prompts with its own copy: a tokenizer is not safe to share
             # across threads (transformers may reconfigure it per call).
             tokenizer=copy.deepcopy(llm.get_tokenizer()),
             max_len=int(llm.llm_engine.model_config.max_model_len),
             in_process=type(core).__name__ == "InprocClient",
-            on_cpu=on_cpu,
+            on_cpu=cpu,
             weight_transfer=backend,
             world_size=int(llm.llm_engine.vllm_config.parallel_config.world_size),
             sleep_mode=sleep_mode,
@@ -341,7 +341,7 @@ class _Engine:
             except Exception as e:
                 if type(e).__name__ == "EngineDeadError":
                     raise
-                _settle(fut, error=_Rejected(f"{type(e).__name__}: {e}"))  # this request only
+                _settle(fut, error=Rejected(f"{type(e).__name__}: {e}"))  # this request only
                 continue
             pending[request_id] = fut
             added = True
@@ -395,11 +395,11 @@ def _settle(fut: cf.Future, result: Any = None, error: BaseException | None = No
         pass
 
 
-def _nothing(llm) -> None:
+def do_nothing(llm) -> None:
     return None
 
 
-def _preemptions(llm) -> int:
+def count_preemptions(llm) -> int:
     """vLLM's ``vllm:num_preemptions`` counter, summed over its engines."""
     total = 0.0
     for metric in llm.get_metrics():

@@ -26,8 +26,8 @@ _LOGPROBS_MODES = ("raw_logprobs", "processed_logprobs", "raw_logits", "processe
 _DTYPES = ("auto", "float32", "bfloat16", "float16", "half", "float")
 _WEIGHT_TRANSFERS = ("auto", "ipc", "nccl", "none")
 CPU_DEFAULT_KV_CACHE_GB = 1.0
-_MULTIPROC_ENV = "VLLM_ENABLE_V1_MULTIPROCESSING"
-_INSECURE_ENV = "VLLM_ALLOW_INSECURE_SERIALIZATION"
+MULTIPROC_ENV = "VLLM_ENABLE_V1_MULTIPROCESSING"
+INSECURE_ENV = "VLLM_ALLOW_INSECURE_SERIALIZATION"
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class EngineOptions:
         max_num_seqs, max_num_batched_tokens: scheduler limits.
         enable_prefix_caching: vLLM's default: on.
         enable_chunked_prefill: vLLM's default: on; on vLLM's CPU build the default here is off
-            (see :func:`_cpu_defaults`: seeded sampling crashes there with chunked prefill).
+            (see :func:`cpu_defaults`: seeded sampling crashes there with chunked prefill).
         ignore_eos: keep sampling past end-of-sequence up to ``max_tokens`` (benchmarks).
         logprobs_mode: ``raw_logprobs`` (default), ``processed_logprobs`` (after temperature and
             top-p), ``raw_logits``, ``processed_logits``.
@@ -194,7 +194,7 @@ def llm_kwargs(options: EngineOptions, model_path: str, *, tensor_parallel_size:
 def start_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``kwargs`` for one engine's start: where no KV-cache size is set (nor
     ``VLLM_CPU_KVCACHE_SPACE``), it carries the CPU build's default size, which the engine
-    thread applies only on that build (see :func:`_cpu_defaults`)."""
+    thread applies only on that build (see :func:`cpu_defaults`)."""
     kwargs = dict(kwargs)
     if (
         "kv_cache_memory_bytes" not in kwargs
@@ -205,7 +205,7 @@ def start_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-def _cpu_defaults(kwargs: dict[str, Any], kv_cache_bytes: int | None) -> None:
+def cpu_defaults(kwargs: dict[str, Any], kv_cache_bytes: int | None) -> None:
     """Settings vLLM's CPU build needs that the user did not give.
 
     * KV cache: a fixed size (vLLM's default there reserves 92% of the machine's memory).
@@ -236,7 +236,7 @@ def _config_context(model_dir: str) -> int | None:
     return None
 
 
-def _on_cpu() -> bool:
+def on_cpu() -> bool:
     """Whether the vLLM installed is its CPU build."""
     try:
         from vllm.platforms import current_platform
@@ -247,7 +247,7 @@ def _on_cpu() -> bool:
 
 
 @contextlib.contextmanager
-def _environment(values: dict[str, str]):
+def environment(values: dict[str, str]):
     """Set environment variables for the engine's creation (its processes inherit them), then restore them.
 
     vLLM caches its environment variables once an engine core has started in this process; the

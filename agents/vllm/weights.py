@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .engine import EngineStateError, _Engine, _EngineInfo, _nothing
+from .engine import Engine, EngineInfo, EngineStateError, do_nothing
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class EngineWeights:
         return self._manifest
 
     def update(
-        self, engine: _Engine, info: _EngineInfo, weights: Iterable[tuple[str, Any]], *, sleeping: bool, t0: float
+        self, engine: Engine, info: EngineInfo, weights: Iterable[tuple[str, Any]], *, sleeping: bool, t0: float
     ) -> WeightUpdate:
         """Check ``weights``, then load them into ``engine`` by the route that fits (blocks until
         done); ``sleeping``: the engine is asleep (woken by the update); ``t0``: when the update
@@ -103,7 +103,7 @@ class EngineWeights:
         with self._lock:
             with _weights_dir(pairs, self.model_path, nbytes) if route == "path" else _no_dir() as directory:
                 # Idle check and hold in one step: requests sent from now on wait for the new weights.
-                engine.call(_nothing, idle=True, hold=True).result()
+                engine.call(do_nothing, idle=True, hold=True).result()
                 try:
                     self._load(engine, info, route, pairs, directory, sleeping)
                 except BaseException as e:
@@ -114,7 +114,7 @@ class EngineWeights:
                     )
                     raise EngineStateError(engine.broken) from e
                 finally:
-                    engine.call(_nothing, hold=False).result()
+                    engine.call(do_nothing, hold=False).result()
             seconds = time.perf_counter() - t0
             self.updates += 1
             self.last_update_s = seconds
@@ -129,7 +129,7 @@ class EngineWeights:
         return WeightUpdate(route=route, tensors=len(pairs), bytes=nbytes, seconds=seconds)
 
     def _load(
-        self, engine: _Engine, info: _EngineInfo, route: str, pairs: list, directory: Path | None, sleeping: bool
+        self, engine: Engine, info: EngineInfo, route: str, pairs: list, directory: Path | None, sleeping: bool
     ) -> None:
         if sleeping:
             engine.call(lambda llm: llm.wake_up(["weights"])).result()
@@ -146,7 +146,7 @@ class EngineWeights:
         if sleeping and not engine.call(lambda llm: llm.wake_up()).result():
             raise RuntimeError("vLLM did not wake up fully after the update")
 
-    def _transfer(self, engine: _Engine, info: _EngineInfo, pairs: list) -> None:
+    def _transfer(self, engine: Engine, info: EngineInfo, pairs: list) -> None:
         """vLLM's weight-transfer API (CUDA): the trainer-side engine drives start/update/finish
         through a client whose calls run on the driver thread."""
         import torch
@@ -280,7 +280,7 @@ def check_weights(weights: Iterable[tuple[str, Any]], manifest: _Manifest) -> li
     return pairs
 
 
-def _route(info: _EngineInfo, pairs: list[tuple[str, Any]]) -> str:
+def _route(info: EngineInfo, pairs: list[tuple[str, Any]]) -> str:
     """How an update reaches the engine (see the module docstring)."""
     if info.in_process:
         return "iterator"
@@ -346,7 +346,7 @@ def _pairs_source(pairs: list[tuple[str, Any]]):
 class _EngineClient:
     """vLLM's ``VLLMWeightSyncClient`` over the agent's driver thread (the four control calls)."""
 
-    def __init__(self, engine: _Engine) -> None:
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     def init_weight_transfer_engine(self, init_info: dict[str, Any]) -> None:

@@ -140,11 +140,11 @@ def test_settings_are_validated(tmp_path):
 
 
 def test_cpu_defaults_turn_chunked_prefill_off(tmp_path):
-    from agents.vllm.settings import _cpu_defaults
+    from agents.vllm.settings import cpu_defaults
 
     (tmp_path / "config.json").write_text(json.dumps({"max_position_embeddings": 32768}))
     kwargs = {"model": str(tmp_path)}
-    _cpu_defaults(kwargs, 2**30)
+    cpu_defaults(kwargs, 2**30)
     assert kwargs == {
         "model": str(tmp_path),
         "kv_cache_memory_bytes": 2**30,
@@ -152,10 +152,10 @@ def test_cpu_defaults_turn_chunked_prefill_off(tmp_path):
         "max_num_batched_tokens": 32768,
     }
     kwargs = {"model": str(tmp_path), "max_model_len": 1024}
-    _cpu_defaults(kwargs, None)
+    cpu_defaults(kwargs, None)
     assert kwargs["max_num_batched_tokens"] == 4096 and "kv_cache_memory_bytes" not in kwargs
     kwargs = {"model": str(tmp_path), "enable_chunked_prefill": True}  # the user's choice stands
-    _cpu_defaults(kwargs, None)
+    cpu_defaults(kwargs, None)
     assert kwargs == {"model": str(tmp_path), "enable_chunked_prefill": True}
 
 

@@ -24,7 +24,7 @@ import pytest
 from agents.base import SamplingConfig, generate
 from agents.config import AgentConfig, AgentSettingError
 from agents.vllm import EngineBusyError, EngineStateError, VllmAgent, WeightsError, check_weights, read_manifest
-from agents.vllm.engine import _EngineInfo
+from agents.vllm.engine import EngineInfo
 from agents.vllm.weights import _route, _weights_dir
 
 torch = pytest.importorskip("torch")
@@ -115,8 +115,8 @@ def test_weights_directory_holds_a_loadable_checkpoint_and_is_removed(tiny_path,
     assert all(torch.equal(back[n], t) for n, t in pairs)
 
 
-def _info(in_process: bool, backend: str = "none") -> _EngineInfo:
-    return _EngineInfo(None, 512, in_process, True, backend, 1, False)
+def _info(in_process: bool, backend: str = "none") -> EngineInfo:
+    return EngineInfo(None, 512, in_process, True, backend, 1, False)
 
 
 def test_route_follows_where_the_engine_and_the_tensors_are():
