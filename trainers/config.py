@@ -316,8 +316,12 @@ class GRPOConfig:
             )
         if self.overlong_buffer >= self.max_new_tokens:
             raise bad("overlong_buffer", f"smaller than max_new_tokens ({self.max_new_tokens})")
-        if self.tasks_per_iteration * self.samples_per_task < 2:
-            raise bad("samples_per_task", "> 1 (a group needs two answers to compare)")
+        if self.samples_per_task < 2:
+            raise bad(
+                "samples_per_task",
+                ">= 2 (GRPO compares the answers to one puzzle with each other: with one answer per puzzle every "
+                "advantage is 0 and nothing is learned)",
+            )
 
     # -- files and overrides ---------------------------------------------------------------------
 

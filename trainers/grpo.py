@@ -23,6 +23,7 @@ validation, the display and the files, and broadcasts each iteration's samples t
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -43,7 +44,7 @@ from trainers.advantages import compute_advantages
 from trainers.config import ConfigError, GRPOConfig
 from trainers.curriculum import Curriculum, CurriculumError, Plan, build_curriculum
 from trainers.presets import get_train_preset
-from trainers.puzzle_source import TRAIN_SEED_RANGE, PuzzleSource, train_seed
+from trainers.puzzle_source import TRAIN_SEED_RANGE, PuzzleSource, check_puzzle_settings, train_seed
 from trainers.rollouts import RolloutError, collect
 from trainers.run_dir import CONFIG, STATE, RunDir
 from trainers.scoring import ScoredBatch
@@ -133,6 +134,15 @@ def _broadcast(value: Any, procs: Processes) -> Any:
     return box[0]
 
 
+def _model_context(model_dir: Path) -> int | None:
+    """The model's context length from its ``config.json`` (None when it does not say)."""
+    try:
+        value = json.loads((Path(model_dir) / "config.json").read_text()).get("max_position_embeddings")
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, int) and value > 0 else None
+
+
 # --------------------------------------------------------------------------- the recipe
 
 
@@ -161,11 +171,14 @@ class GRPORecipe:
         # the curriculum, the weights and the GPUs first: a run that cannot start leaves no folder behind
         self.curriculum = self._curriculum()
         self.val_levels = check_ladder(self.config)
+        check_puzzle_settings(self.config)
         c = self.config
         self.procs = _start_processes()
         self.base_dir = self._base_weights()
-        self.run_dir = RunDir(self.out_dir, resume=self.resume, writer=self.procs.main)
+        self._check_context(self.base_dir)
         self.device = self._device()
+        self.engine_options = self._engine_options()
+        self.run_dir = RunDir(self.out_dir, resume=self.resume, writer=self.procs.main)
         self.dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}.get(
             c.dtype, torch.bfloat16 if self.device.type == "cuda" else torch.float32
         )
@@ -255,8 +268,20 @@ class GRPORecipe:
                 f"preset {preset.name} needs {preset.gpu_memory_gib:.0f} GiB per GPU; GPU {small[0]} has less"
             )
 
-    def _start_engine(self, weights_dir: Path):
+    def _check_context(self, model_dir: Path) -> None:
+        """An answer of ``max_new_tokens`` must fit the model's context and a row, beside its prompt."""
+        c = self.config
+        context = _model_context(model_dir)
+        for limit, what in ((c.row_len, f"row_len ({c.row_len})"), (context, f"the model's context ({context})")):
+            if limit is not None and c.max_new_tokens >= limit:
+                raise ConfigError(
+                    f"settings: max_new_tokens={c.max_new_tokens} leaves no room for the prompt in {what}; "
+                    "lower max_new_tokens"
+                )
 
+    def _engine_options(self) -> EngineOptions:
+        """The engine's settings: the trainer's own, then the preset's defaults and the user's
+        ``agent_args`` (strings, checked now: a bad one is refused before anything is written)."""
         c = self.config
         ours = EngineOptions(
             name=f"{c.agent}:train",
@@ -267,10 +292,13 @@ class GRPORecipe:
             in_process=True if self.device.type == "cpu" and self.procs.world_size == 1 else None,
             sleep_mode=self.device.type == "cuda",  # the engine frees its GPU memory while the trainer steps
         )
-        # The preset's defaults and the user's agent_args (strings) override the trainer's.
         given = {**(PRESETS[c.agent].defaults if c.agent in PRESETS else {}), **c.agent_args}
-        options = parse_engine_options(given, ours)
-        agent = VllmAgent(AgentConfig(model=str(weights_dir), seed=c.seed), model_path=weights_dir, options=options)
+        return parse_engine_options(given, ours)
+
+    def _start_engine(self, weights_dir: Path) -> VllmAgent:
+        c = self.config
+        config = AgentConfig(model=str(weights_dir), seed=c.seed)
+        agent = VllmAgent(config, model_path=weights_dir, options=self.engine_options)
         agent.start()
         return agent
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import random
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from trainers.curriculum import Plan
@@ -37,6 +38,26 @@ def make_puzzle(variant: Any, game: str, job: tuple[Any, int]) -> Any:
     from clue_env.generate import generate_task
 
     return generate_task(variant, difficulty, seed)
+
+
+def check_puzzle_settings(config: Any) -> None:
+    """Raise the one-line error a bad ``variant``/``difficulty`` or ``dataset`` (and the same of
+    validation) would give later, now: before the run's folder is written."""
+    from clue_env.dataset import load_tasks
+    from clue_env.variant import get_variant
+
+    c = config
+    for dataset, variant, difficulty in (
+        (c.dataset, c.variant, c.difficulty),
+        (c.val_dataset, c.val_variant or c.variant, c.val_difficulty if c.val_difficulty is not None else c.difficulty),
+    ):
+        if dataset:
+            if not Path(dataset).is_file():
+                raise ValueError(f"dataset {dataset}: no such file")
+        else:
+            get_variant(variant).difficulty(difficulty)
+    if c.dataset:
+        load_tasks(c.dataset)
 
 
 class PuzzleSource:

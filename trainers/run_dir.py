@@ -26,7 +26,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from clue_env.outputs import OutputError, check_output_dir, lock, write_text_atomic
+from clue_env.outputs import check_output_dir, lock, write_text_atomic
 
 CONFIG = "config.toml"
 METRICS = "metrics.jsonl"
@@ -43,6 +43,31 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+#: What an attempt that stopped before its first iteration was recorded leaves (bad weights, a
+#: setting refused, a kill during the first validation): no run yet, and a new start clears it.
+_FAILED_START = {"checkpoints", ".lock", CONFIG, METRICS, "val"}
+
+
+def _holds_a_run(path: Path) -> bool:
+    """Whether ``path`` holds a run to resume (or files of something else): any iteration recorded,
+    any checkpoint, or anything a failed start does not leave."""
+    for item in path.iterdir():
+        if item.name not in _FAILED_START:
+            return True
+        if item.name == "checkpoints" and item.is_dir() and any(item.iterdir()):
+            return True
+        if item.name == METRICS and item.stat().st_size > 0:
+            return True
+    return False
+
+
+def _clear_failed_start(path: Path) -> None:
+    """Remove what a failed start left, so the new run's settings and validations are its own."""
+    for name in (CONFIG, METRICS):
+        (path / name).unlink(missing_ok=True)
+    shutil.rmtree(path / "val", ignore_errors=True)
+
+
 class RunDir:
     """The folder of one training run (see the module docstring). Rank 0 writes; the others only read."""
 
@@ -52,25 +77,24 @@ class RunDir:
         self._lock_fh = None
         if writer:
             check_output_dir(self.path)
-            # an empty checkpoints/ and the lock are what an attempt that stopped before its first
-            # line (bad weights, a setting refused) leaves: that is no run yet
-            leftovers = {"checkpoints", ".lock"}
-            started = self.path.exists() and any(
-                p.name not in leftovers or (p.is_dir() and any(p.iterdir())) for p in self.path.iterdir()
-            )
-            if started and not resume:
-                raise RunDirError(
-                    f"--out {self.path} already holds a run; pass --resume to continue it, or choose another --out"
-                )
             if resume and not (self.path / CONFIG).exists():
                 raise RunDirError(f"--resume: {self.path} holds no run (no {CONFIG}); start one without --resume")
+            existed = self.path.exists()
             self.path.mkdir(parents=True, exist_ok=True)
-            (self.path / "checkpoints").mkdir(exist_ok=True)
+            # the lock first: a second `clue train` on this folder stops here and touches nothing
             self._lock_fh = (self.path / ".lock").open("a")
             try:
                 lock(self._lock_fh, self.path)
-            except OutputError:
-                self._lock_fh.close()
+                if existed and not resume:
+                    if _holds_a_run(self.path):
+                        raise RunDirError(
+                            f"--out {self.path} already holds a run; pass --resume to continue it, "
+                            "or choose another --out"
+                        )
+                    _clear_failed_start(self.path)
+                (self.path / "checkpoints").mkdir(exist_ok=True)
+            except BaseException:
+                self.close()
                 raise
 
     def close(self) -> None:

@@ -53,6 +53,8 @@ def test_help_config_lists_every_setting_with_its_default_and_description():
         ({"row_len": 1}, "row_len must be an integer >= 2"),
         ({"logprob_chunk": 10.0}, "logprob_chunk"),
         ({"temperature": 0}, "temperature must be a finite number > 0"),
+        # one answer per puzzle: every advantage is 0; refused even when the batch has many puzzles
+        ({"samples_per_task": 1, "tasks_per_iteration": 32}, "samples_per_task must be >= 2 .*nothing is learned"),
     ],
 )
 def test_bad_values_raise_one_line_errors(kwargs, match):

@@ -38,6 +38,7 @@ def test_a_run_folder_is_not_reused_by_accident(tmp_path):
     out = tmp_path / "run"
     RunDir(out, resume=False).close()
     (out / "config.toml").write_text("")
+    (out / "metrics.jsonl").write_text('{"iteration": 0}\n')  # an iteration recorded: a run
     with pytest.raises(RunDirError, match="--resume"):
         RunDir(out, resume=False)
     with pytest.raises(RunDirError, match="holds no run"):
@@ -59,6 +60,24 @@ def test_an_attempt_that_never_started_does_not_block_the_folder(tmp_path):
     (out / "checkpoints" / "iter-000001").mkdir()
     with pytest.raises(RunDirError, match="already holds a run"):
         RunDir(out, resume=False)
+
+
+def test_a_failed_start_is_cleared_by_the_next_start_and_a_running_one_is_untouched(tmp_path):
+    out = tmp_path / "run"
+    # what a start that failed after writing its settings (a bad variant, a kill during the first
+    # validation) leaves: the settings, an empty metrics file, part of validation 0
+    RunDir(out, resume=False).close()
+    (out / "config.toml").write_text("variant = 'nosuch'\n")
+    (out / "metrics.jsonl").write_text("")
+    (out / "val" / "iter-000000").mkdir(parents=True)
+    (out / "val" / "iter-000000" / "results.jsonl").write_text("{}\n")
+    held = RunDir(out, resume=False)  # the corrected command: accepted, and none of that is its own
+    assert not (out / "config.toml").exists() and not (out / "val").exists()
+    (out / "config.toml").write_text("variant = 'tiny'\n")
+    with pytest.raises(ValueError, match="being written by another run"):
+        RunDir(out, resume=False)  # a second `clue train` on the same --out while the first runs
+    assert (out / "config.toml").read_text() == "variant = 'tiny'\n"  # the first is untouched
+    held.close()
 
 
 def test_missing_weights_stop_clue_train_before_any_folder(tmp_path, capsys):
