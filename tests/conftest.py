@@ -16,6 +16,39 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 
+#: The files whose tests take longest (measured: `pytest --durations=120`, 2 cores), longest first.
+#: They are collected first, so that under `pytest -n 2 --dist loadfile` (scripts/run_tests.sh)
+#: the two workers start on them and finish together instead of one waiting on a long file at the end.
+LONGEST_FIRST = (
+    "tests/trainers/test_train_cpu.py",
+    "tests/trainers/test_curriculum_cpu.py",
+    "tests/clue_env/test_uniqueness.py",
+    "tests/agents/test_solver_investigation.py",
+    "tests/clue_env/test_ladder.py",
+    "tests/clue_env/test_generate.py",
+    "tests/agents/test_vllm_weights.py",
+    "tests/clue_env/test_investigation_env.py",
+    "tests/agents/test_multiturn.py",
+    "tests/integrations/test_readme.py",
+    "tests/agents/test_vllm_agent.py",
+    "tests/agents/test_vllm_serve.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: k for k, name in enumerate(LONGEST_FIRST)}
+
+    def key(item) -> int:
+        path = Path(str(item.fspath)).resolve()
+        try:
+            name = path.relative_to(REPO).as_posix()
+        except ValueError:
+            return len(rank)
+        return rank.get(name, len(rank))
+
+    items.sort(key=key)  # stable: the order inside a file, and of the other files, is kept
+
+
 @pytest.fixture
 def val_json() -> Path:
     """The original benchmark's 64 validation puzzles (from ../shared, never copied here)."""
