@@ -220,12 +220,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         quiet_third_party(args.verbose)
         return int(args.func(args) or 0)
-    except Interrupted as err:
-        print(f"clue: stopped by {signal.Signals(err.signum).name}", file=sys.stderr)
-        return 128 + err.signum
-    except KeyboardInterrupt:
-        print("clue: interrupted", file=sys.stderr)
-        return 128 + signal.SIGINT
+    except KeyboardInterrupt as err:
+        signum = getattr(err, "signum", None)  # Interrupted, or a trainer's StopRequested (a message)
+        if signum is None:
+            print("clue: interrupted", file=sys.stderr)
+            return 128 + signal.SIGINT
+        said = "" if isinstance(err, Interrupted) or not str(err) else f": {_one_line(err)}"
+        print(f"clue: stopped by {signal.Signals(signum).name}{said}", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         return 0
     except (ValueError, OSError) as err:

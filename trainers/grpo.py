@@ -46,10 +46,11 @@ from trainers.curriculum import Curriculum, CurriculumError, Plan, build_curricu
 from trainers.presets import get_train_preset
 from trainers.puzzle_source import TRAIN_SEED_RANGE, PuzzleSource, check_puzzle_settings, train_seed
 from trainers.rollouts import RolloutError, collect
-from trainers.run_dir import CONFIG, STATE, RunDir
-from trainers.scoring import ScoredBatch
+from trainers.run_dir import CONFIG, STATE, RunDir, RunDirError, verify_checkpoint
+from trainers.scoring import ScoredBatch, no_signal_note
 from trainers.spec import TrainRequest
 from trainers.steps import StepError, split_steps, train_iteration
+from trainers.stopping import SafeStop, StopRequested
 from trainers.validation import Validation, check_ladder, load_validation, validate
 from trainers.weight_sync import WeightSync
 
@@ -435,6 +436,17 @@ class GRPORecipe:
         Every rank takes part (weights and optimizer state are gathered); rank 0 writes."""
         run_dir = self.run_dir
         staging = run_dir.staging_dir(iteration) if self.procs.main else Path(".")
+        try:
+            self._write_checkpoint(iteration, staging, record, is_best)
+        except (OSError, RunDirError) as err:  # a full disk, a quota, a checkpoint that did not read back
+            if self.procs.main:
+                run_dir.discard_staging(iteration)
+            raise TrainError(
+                f"could not save the checkpoint of iteration {iteration}: {err}; {self._resume_hint()}"
+            ) from None
+
+    def _write_checkpoint(self, iteration: int, staging: Path, record: dict[str, Any], is_best: bool) -> None:
+        run_dir = self.run_dir
         self.policy.save_checkpoint(staging)
         optimizer_state = self._optimizer_state()
         if not self.procs.main:
@@ -465,6 +477,7 @@ class GRPORecipe:
         latest = self.run_dir.latest() if self.run_dir else None
         if latest is None:
             return None
+        verify_checkpoint(latest)  # a file cut short or damaged: named now, not as a torch or safetensors error
         state = torch.load(latest / STATE, map_location="cpu", weights_only=False)
         state["checkpoint"] = str(latest)
         return state
@@ -493,6 +506,10 @@ class GRPORecipe:
     # ------------------------------------------------------------------ the loop
 
     def run(self) -> dict[str, Any]:
+        with SafeStop() as stop:
+            return self._run(stop)
+
+    def _run(self, stop: SafeStop) -> dict[str, Any]:
         c = self.config
         last: dict[str, Any] = self.history[-1] if self.history else {}
         if c.val_every and self.start_iteration == 0 and not self.history:
@@ -518,8 +535,10 @@ class GRPORecipe:
                 if is_best:
                     self.best_val = record["val_reward"]
             is_best = bool(_broadcast(is_best, self.procs))
+            # a SIGTERM (preemption) during the iteration: rank 0's decides for every rank
+            stopping = _broadcast(stop.requested, self.procs) if not final else None
             record["seconds"] = round(time.perf_counter() - start, 4)
-            if done % c.save_every == 0 or final or is_best:  # best is always kept
+            if done % c.save_every == 0 or final or is_best or stopping:  # best is always kept
                 self._show(i, "checkpoint")
                 t = time.perf_counter()
                 self.checkpoint(done, record, is_best)
@@ -528,12 +547,24 @@ class GRPORecipe:
                 self.run_dir.append_metrics(record)
                 self.history.append(record)
                 self._report(record)
+                note = no_signal_note(self.history, final=False)
+                if note:
+                    self._note(note)
             last = record
+            if stopping:
+                raise StopRequested(
+                    stopping,
+                    f"after iteration {done} of {c.iterations}, saved in {self.out_dir / 'latest'}; "
+                    "continue with --resume",
+                )
             if final:
                 break
         if self.procs.main:
             from trainers.plot import plot_run
 
+            note = no_signal_note(self.history, final=True)
+            if note:
+                self._note(note)
             plot_run(self.out_dir)
         return last
 

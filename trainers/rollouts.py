@@ -9,8 +9,8 @@
   ``dynamic_sampling_max_rounds`` run out; the result is the :class:`~trainers.scoring.ScoredBatch`
   the recipe broadcasts and trains on.
 
-Failures are :class:`RolloutError` (the engine raised, or every rollout of an iteration came back
-with an error: a dead engine reports errors in its completions and never raises, and training on
+Failures are :class:`RolloutError` (the engine raised, a puzzle's grader raised, or every rollout
+of an iteration came back with an error: a dead engine reports errors in its completions and never raises, and training on
 nothing would go on forever); the recipe adds how to resume.
 """
 
@@ -25,7 +25,15 @@ from agents.base import Completion, SamplingConfig
 from evaluation.play import play
 from trainers.config import GRPOConfig
 from trainers.puzzle_source import PuzzleSource, train_seed
-from trainers.scoring import GroupResult, ScoredBatch, keep_groups, refill_size, score_group, scored_batch
+from trainers.scoring import (
+    GroupResult,
+    ScoredBatch,
+    ScoringError,
+    keep_groups,
+    refill_size,
+    score_group,
+    scored_batch,
+)
 
 
 class RolloutError(RuntimeError):
@@ -105,7 +113,10 @@ def collect(
         rollout_s += time.perf_counter() - t
         show("scoring")
         t = time.perf_counter()
-        rolled.extend(score_group(task, group, c) for task, group in zip(tasks, results))
+        try:
+            rolled.extend(score_group(task, group, c) for task, group in zip(tasks, results))
+        except ScoringError as err:
+            raise RolloutError(f"{err}; nothing was trained") from None
         scoring_s += time.perf_counter() - t
         kept = keep_groups(rolled, wanted, c.dynamic_sampling)
         rounds += 1

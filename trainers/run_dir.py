@@ -7,6 +7,8 @@ Layout::
     DIR/checkpoints/iter-000012/    a Hugging Face checkpoint (vLLM and transformers load it)
         state/trainer.pt            optimizer, RNG and loop state, to resume from
         config.toml                 the settings it was trained with
+        checkpoint.json             every file's size and SHA-256, checked before latest/best point
+                                    at it and again on --resume
     DIR/latest -> checkpoints/iter-000012   the last saved iteration
     DIR/best   -> checkpoints/iter-000010   the best validation reward so far
     DIR/val/iter-000010/            each validation's results.jsonl and summary.json
@@ -14,11 +16,14 @@ Layout::
 
 A checkpoint is written under a temporary name and renamed into place when complete; ``latest``
 and ``best`` are symbolic links replaced with one ``rename``, so a kill at any moment leaves
-either the old checkpoint or the new one, never half of one.
+either the old checkpoint or the new one, never half of one. Before the rename every file is
+flushed to disk and read back against the manifest; ``--resume`` checks it again and names the
+file that does not match (a disk that filled up or a copy cut short).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -31,6 +36,8 @@ from clue_env.outputs import check_output_dir, lock, write_text_atomic
 CONFIG = "config.toml"
 METRICS = "metrics.jsonl"
 STATE = Path("state") / "trainer.pt"
+#: Each checkpoint's list of its files, their sizes and SHA-256 digests, written last.
+MANIFEST = "checkpoint.json"
 
 
 class RunDirError(ValueError):
@@ -66,6 +73,48 @@ def _clear_failed_start(path: Path) -> None:
     for name in (CONFIG, METRICS):
         (path / name).unlink(missing_ok=True)
     shutil.rmtree(path / "val", ignore_errors=True)
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_manifest(checkpoint: Path) -> None:
+    """Flush each file of ``checkpoint`` to disk and write :data:`MANIFEST`: its files' sizes and digests."""
+    files = {}
+    for item in sorted(checkpoint.rglob("*")):
+        if item.is_file() and item.name != MANIFEST:
+            with item.open("rb+") as f:
+                os.fsync(f.fileno())
+            files[item.relative_to(checkpoint).as_posix()] = {"bytes": item.stat().st_size, "sha256": _digest(item)}
+    write_text_atomic(checkpoint / MANIFEST, json.dumps({"files": files}, indent=1, sort_keys=True) + "\n")
+
+
+def verify_checkpoint(checkpoint: Path) -> None:
+    """Raise :class:`RunDirError` naming the first file of ``checkpoint`` that is missing, of another size
+    or another digest than its manifest says (a checkpoint from before manifests is taken as it is)."""
+    manifest = checkpoint / MANIFEST
+    if not manifest.exists():
+        return
+    try:
+        files = json.loads(manifest.read_text())["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise RunDirError(f"checkpoint {checkpoint}: its manifest {manifest} is unreadable") from None
+    for name, want in files.items():
+        path = checkpoint / name
+        if not path.is_file():
+            raise RunDirError(f"checkpoint {checkpoint} is damaged: {path} is missing")
+        size = path.stat().st_size
+        if size != want["bytes"]:
+            raise RunDirError(
+                f"checkpoint {checkpoint} is damaged: {path} has {size:,} bytes, {want['bytes']:,} were written"
+            )
+        if _digest(path) != want["sha256"]:
+            raise RunDirError(f"checkpoint {checkpoint} is damaged: {path} is not what was written (SHA-256 differs)")
 
 
 class RunDir:
@@ -123,8 +172,12 @@ class RunDir:
         return staging
 
     def commit(self, iteration: int, staging: Path, best: bool) -> Path:
-        """Rename the complete ``staging`` checkpoint into place, point ``latest`` (and ``best``) at it,
-        and delete the checkpoints neither points to any more."""
+        """Flush every file of the ``staging`` checkpoint to disk, list them in its manifest (sizes and
+        SHA-256), read them back against it, then rename it into place, point ``latest`` (and ``best``)
+        at it, and delete the checkpoints neither points to any more. A checkpoint that fails the
+        check raises :class:`RunDirError` and is never pointed at."""
+        write_manifest(staging)
+        verify_checkpoint(staging)
         final = self.checkpoint_dir(iteration)
         if final.exists():  # a checkpoint of this iteration from a run that was killed after writing it
             shutil.rmtree(final)
@@ -137,6 +190,10 @@ class RunDir:
             if old.resolve() not in keep:
                 shutil.rmtree(old, ignore_errors=True)
         return final
+
+    def discard_staging(self, iteration: int) -> None:
+        """Remove what a checkpoint that failed to be written left (a full disk, say)."""
+        shutil.rmtree(self.path / "checkpoints" / f".iter-{iteration:06d}.tmp", ignore_errors=True)
 
     def _point(self, name: str, target: Path) -> None:
         link = self.path / name

@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from trainers.advantages import effective_reward, has_signal
 from trainers.config import GRPOConfig
 from trainers.samples import Sample, SampleError, sample_from_turns, samples_from_completions
+
+
+class ScoringError(ValueError):
+    """A puzzle's grader raised (a bug in the variant that made the puzzle): one line naming the puzzle."""
 
 
 @dataclass(frozen=True)
@@ -61,9 +65,19 @@ def score_group(task, results: Sequence, config: GRPOConfig) -> GroupResult:
         return _score_episodes(task, results, config)
     from clue_env.grading import Grader
 
-    grader = Grader(task.solution, task.options)
-    grades = [None if comp.error else grader(comp.text) for comp in results]
-    rewards = [0.0 if g is None else float(g.reward) for g in grades]
+    try:
+        grader = Grader(task.solution, task.options)
+        grades = [None if comp.error else grader(comp.text) for comp in results]
+    except Exception as err:  # a plugin variant's puzzle its grader cannot read
+        raise ScoringError(f"grading puzzle {task.id} failed: {type(err).__name__}: {err}") from None
+    # a reward that is not a finite number teaches nothing: the answer is skipped (and counted failed)
+    results = [
+        replace(comp, error=f"its reward is {g.reward!r}, not a finite number")
+        if g is not None and not _finite(g.reward)
+        else comp
+        for comp, g in zip(results, grades)
+    ]
+    rewards = [0.0 if g is None or not _finite(g.reward) else float(g.reward) for g in grades]
     made = samples_from_completions(task.id, list(results), rewards)
     return GroupResult(
         task_id=task.id,
@@ -82,7 +96,7 @@ def _score_episodes(case, episodes: Sequence, config: GRPOConfig) -> GroupResult
     environment's replies context), rewarded with the game's reward (net of questions)."""
     samples, failed = [], 0
     for played in episodes:
-        if played.error is not None:
+        if played.error is not None or not _finite(played.reward):
             failed += 1
             continue
         try:
@@ -93,13 +107,17 @@ def _score_episodes(case, episodes: Sequence, config: GRPOConfig) -> GroupResult
         task_id=case.id,
         difficulty=_difficulty(case),
         samples=tuple(samples),
-        rewards=tuple(float(p.reward) for p in episodes),
-        passed=tuple(0.0 if p.error else float(p.grade.reward) for p in episodes),
+        rewards=tuple(float(p.reward) if _finite(p.reward) else 0.0 for p in episodes),
+        passed=tuple(0.0 if p.error or not _finite(p.grade.reward) else float(p.grade.reward) for p in episodes),
         tokens=tuple(sum(comp.completion_tokens for comp in p.completions) for p in episodes),
         failed=failed,
         signal=has_signal([effective_reward(s, config) for s in samples], config),
         questions=tuple(p.questions or 0 for p in episodes),
     )
+
+
+def _finite(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def keep_groups(groups: Sequence[GroupResult], wanted: int, dynamic: bool) -> list[GroupResult]:
@@ -181,3 +199,21 @@ def scored_batch(rolled: Sequence[GroupResult], kept: Sequence[GroupResult], rou
         zero_variance_tokens=sum(g.rollout_tokens for g in rolled if not g.signal),
         mean_questions=(sum(questions) / len(questions)) if questions else None,
     )
+
+
+def no_signal_note(records: Sequence[dict], final: bool) -> str | None:
+    """What to say when iterations trained on nothing because every group's rewards were equal (every
+    advantage 0): at the first such iteration, and at the end when no iteration of the run trained
+    on anything. ``records``: the run's metrics.jsonl lines so far (iteration 0, validation only,
+    included or not)."""
+    its = [r for r in records if r.get("iteration", 0) > 0]
+    empty = [r for r in its if not r.get("tokens_trained")]
+    hint = (
+        "every group's rewards were equal, so every advantage was 0 (try another difficulty, a higher "
+        "temperature or more samples_per_task)"
+    )
+    if final and its and len(empty) == len(its):
+        return f"nothing was learned: none of the {len(its)} iterations trained on a token; {hint}"
+    if not final and len(empty) == 1 and its and its[-1] is empty[0]:
+        return f"iteration {empty[0]['iteration']} trained on nothing: {hint}"
+    return None

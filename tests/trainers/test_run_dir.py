@@ -155,3 +155,34 @@ def test_training_seeds_are_fixed_and_below_the_validation_range():
     assert seeds == [train_seed(0, i, k) for i in range(50) for k in range(32)]
     assert len(set(seeds)) == len(seeds) and max(seeds) < GRPOConfig().val_seed
     assert train_seed(1, 0, 0) != train_seed(0, 0, 0)
+
+
+def test_a_checkpoint_is_verified_before_latest_points_at_it_and_on_resume(tmp_path, monkeypatch):
+    import trainers.run_dir as run_dir
+
+    run = RunDir(tmp_path / "run", resume=False)
+    good = run.commit(1, _fake_checkpoint(run, 1), best=True)
+    manifest = json.loads((good / run_dir.MANIFEST).read_text())["files"]
+    assert set(manifest) == {"model.safetensors", "state/trainer.pt"}
+    assert manifest["model.safetensors"]["bytes"] == len("weights")
+    run_dir.verify_checkpoint(good)  # intact
+
+    def fails(path):
+        raise RunDirError(f"checkpoint {path} is damaged: (as if a file did not read back)")
+
+    monkeypatch.setattr(run_dir, "verify_checkpoint", fails)
+    with pytest.raises(RunDirError, match="damaged"):
+        run.commit(2, _fake_checkpoint(run, 2), best=True)
+    assert run.latest() == good.resolve() and (run.path / "best").resolve() == good.resolve()
+    monkeypatch.undo()
+
+    (good / "model.safetensors").write_text("weig")  # cut short (a full disk, a copy interrupted)
+    with pytest.raises(RunDirError, match=r"model\.safetensors has 4 bytes, 7 were written"):
+        run_dir.verify_checkpoint(good)
+    (good / "model.safetensors").write_text("WEIGHTS")  # the same size, other bytes
+    with pytest.raises(RunDirError, match="SHA-256 differs"):
+        run_dir.verify_checkpoint(good)
+    (good / "model.safetensors").unlink()
+    with pytest.raises(RunDirError, match="model.safetensors is missing"):
+        run_dir.verify_checkpoint(good)
+    run.close()

@@ -4,6 +4,9 @@ overlong penalty."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import pytest
 
 from agents.base import Completion
@@ -126,3 +129,46 @@ def test_multi_turn_overlong_counts_the_longest_turn():
     )
     s = Sample(turns, 1.0)
     assert s.longest_turn == 9 and s.num_sampled == 14
+
+
+def test_a_grader_that_raises_is_one_line_naming_the_puzzle():
+    from trainers.scoring import ScoringError
+
+    broken = replace(TASK, options={"A": None, "B": ["Rope"], "C": ["Hall"]})  # what a buggy variant might make
+    with pytest.raises(ScoringError, match=r"grading puzzle tiny/cpu/7 failed: \w+") as err:
+        score_group(broken, [answer("Mr. Green", "Rope", "Hall")], GRPOConfig())
+    assert "\n" not in str(err.value)
+
+
+def test_a_reward_that_is_not_finite_skips_the_answer_and_counts_it_failed(monkeypatch):
+    import clue_env.grading
+
+    real = clue_env.grading.Grader
+
+    class NaNForWhite(real):
+        def __call__(self, text):
+            grade = super().__call__(text)
+            return replace(grade, reward=float("nan")) if "White" in text else grade
+
+    monkeypatch.setattr(clue_env.grading, "Grader", NaNForWhite)
+    group = score_group(
+        TASK,
+        [answer("Mr. Green", "Rope", "Hall"), answer("Mrs. White", "Rope", "Hall"), answer("x", "y", "z")],
+        GRPOConfig(),
+    )
+    assert group.failed == 1 and len(group.samples) == 2
+    assert group.rewards[1] == 0.0 and all(math.isfinite(r) for r in group.rewards)
+    assert all(math.isfinite(s.reward) for s in group.samples)
+
+
+def test_a_run_that_trains_on_nothing_is_told_so():
+    from trainers.scoring import no_signal_note
+
+    base = {"iteration": 0, "val_reward": 0.4}
+    empty = [{"iteration": i, "tokens_trained": 0} for i in (1, 2, 3)]
+    assert "iteration 1 trained on nothing" in no_signal_note([base, empty[0]], final=False)
+    assert no_signal_note([base, *empty[:2]], final=False) is None  # said once
+    final = no_signal_note([base, *empty], final=True)
+    assert final.startswith("nothing was learned: none of the 3 iterations trained on a token")
+    learned = [base, empty[0], {"iteration": 2, "tokens_trained": 480}]
+    assert no_signal_note(learned, final=False) is None and no_signal_note(learned, final=True) is None

@@ -5,7 +5,8 @@ weights move into the running engine every iteration (slow: each run starts a vL
   noise does not reach, and the best checkpoint evaluates with ``clue eval --agent vllm``;
 - kill -9 in the middle of a run, then ``--resume``: no iteration twice in metrics.jsonl, and
   every iteration's reward, loss and validation equal those of a run never interrupted
-  (optimizer, RNG and sampling seeds restored);
+  (optimizer, RNG and sampling seeds restored); SIGTERM: the run saves the iteration it finishes
+  and exits 143, and ``--resume`` is just as exact;
 - ``torchrun --nproc-per-node 2`` on gloo (FSDP2 over two processes): the same losses as one process.
 """
 
@@ -124,6 +125,43 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path, reference):
         if "loss" in want:
             assert got["loss"] == pytest.approx(want["loss"], abs=1e-6), got["iteration"]
     assert (out / "latest").resolve().name == "iter-000006"
+
+
+def test_sigterm_stops_at_a_safe_point_with_143_and_resume_equals_an_uninterrupted_run(tmp_path, reference):
+    """A cluster's preemption: SIGTERM mid-run; the run finishes its iteration, saves it (even between
+    save_every checkpoints), exits 143 with one line, and --resume continues as if never stopped."""
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "cli", "train", "--agent", "tiny", "--out", str(out), *SHORT, "--set", "save_every=5"]
+    log = (tmp_path / "stderr.txt").open("w")  # a file, not a pipe: a full pipe would stall the run
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (out / "metrics.jsonl").is_file() and any(r["iteration"] >= 1 for r in _metrics(out)):
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it could be stopped"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        log.close()
+    err = (tmp_path / "stderr.txt").read_text()
+    assert proc.returncode == 143, err[-3000:]
+    last = [line for line in err.splitlines() if line.strip()][-1]
+    assert last.startswith("clue: stopped by SIGTERM: after iteration ") and "--resume" in last, last
+    done_before = max(r["iteration"] for r in _metrics(out))
+    assert 1 <= done_before < 6
+    assert (out / "latest").resolve().name == f"iter-{done_before:06d}", "the stopped iteration is saved"
+    _train(out, "--resume", *SHORT, "--set", "save_every=5")
+    rows = _metrics(out)
+    assert [r["iteration"] for r in rows] == list(range(7)), "an iteration is missing or written twice"
+    for got, want in zip(rows, reference):
+        for key in ("mean_reward", "val_reward", "tokens_trained"):
+            assert got.get(key) == pytest.approx(want.get(key), abs=1e-9), (got["iteration"], key)
+        if "loss" in want:
+            assert got["loss"] == pytest.approx(want["loss"], abs=1e-6), got["iteration"]
 
 
 def test_torchrun_two_processes_on_gloo_equal_one_process(tmp_path, reference):
