@@ -67,6 +67,14 @@ import _common
 import numpy as np
 import torch
 
+from trainers.throughput import (
+    ModelCount,
+    attention_flops_per_pair,
+    attention_pairs,
+    count_model,
+    peak_tflops,
+)
+
 PROG = "bench_train_gpu"
 #: The study's training throughput for 14B/32B models, tokens/s/GPU, and the goal: this many times it.
 STUDY_TOKENS_PER_S = (600.0, 940.0)
@@ -124,14 +132,6 @@ SHAPES: dict[str, dict[str, Any]] = {
     },
 }
 SHAPE_LABELS = {"tiny": "tiny Qwen2", "7b": "Qwen2.5-7B", "14b": "Qwen2.5-14B", "32b": "Qwen2.5-32B"}
-#: Dense bf16 tensor-core peaks (TFLOP/s, no sparsity), by a substring of the device name; first match wins.
-PEAK_BF16_TFLOPS = (
-    ("H100 PCIe", 756.0),
-    ("H100 NVL", 835.0),
-    ("H100", 989.0),
-    ("H200", 989.0),
-    ("A100", 312.0),
-)
 TORCHTUNE_WHEELS = (
     "torchtune==0.6.1 torchao==0.13.0 torchdata==0.11.0 datasets==5.2.0 dill==0.4.1 multiprocess==0.70.19 "
     "omegaconf==2.4.0"
@@ -249,26 +249,6 @@ def make_rows(vocab: int, row_len: int, tasks: int, samples: int, seed: int):
     return batch
 
 
-def attention_pairs(seq_ids: torch.Tensor, parent_ids: torch.Tensor) -> int:
-    """(query, key) pairs that :func:`trainers.masks.allowed` allows, over non-padding queries.
-
-    A sequence (stem copy or span) of ``n`` tokens attends causally to itself (``n(n+1)/2``
-    pairs); a span also sees every token of its parent stem, which lies before it in the row."""
-    real = seq_ids >= 0
-    ids = seq_ids[real].to(torch.int64)
-    if ids.numel() == 0:
-        return 0
-    lengths = torch.bincount(ids)
-    parent_of = torch.full_like(lengths, -1)
-    parent_of[ids] = parent_ids[real].to(torch.int64)
-    present = (lengths > 0).nonzero().squeeze(1)
-    n = lengths[present]
-    parents = parent_of[present]
-    span = parents != present
-    pairs = int((n * (n + 1) // 2).sum()) + int((n[span] * lengths[parents[span]]).sum())
-    return pairs
-
-
 # --------------------------------------------------------------------------- model and FLOPs
 
 
@@ -303,59 +283,6 @@ def on_policy(policy, pool, config, device: torch.device):
         pool.loss_mask, torch.tensor(center, dtype=torch.float64), torch.tensor(0.0, dtype=torch.float64)
     )
     return replace(pool, sampling_logprobs=sampling), center
-
-
-@dataclass(frozen=True)
-class ModelCount:
-    """Parameters of the model and the model FLOPs of one token's dense part (training)."""
-
-    total: int
-    trainable: int
-    matmul_trainable: int
-    matmul_frozen: int
-
-    @property
-    def dense_flops_per_token(self) -> int:
-        return 6 * self.matmul_trainable + 4 * self.matmul_frozen
-
-
-def count_model(model: torch.nn.Module, config: dict[str, Any]) -> ModelCount:
-    """Counts over unique parameters; matmul weights are the 2-D ones except the embedding table, plus the
-    LM head (a separate weight, or the embedding table again when tied)."""
-    total = trainable = mm_train = mm_frozen = 0
-    embedding_trains = False
-    for name, p in model.named_parameters():
-        total += p.numel()
-        trainable += p.numel() if p.requires_grad else 0
-        if name.endswith("tok_embeddings.weight"):
-            embedding_trains = p.requires_grad
-            continue
-        if p.dim() == 2:
-            if p.requires_grad:
-                mm_train += p.numel()
-            else:
-                mm_frozen += p.numel()
-    if config.get("tie_word_embeddings"):
-        head = config["vocab_size"] * config["hidden_size"]
-        mm_train, mm_frozen = (mm_train + head, mm_frozen) if embedding_trains else (mm_train, mm_frozen + head)
-    return ModelCount(total, trainable, mm_train, mm_frozen)
-
-
-def attention_flops_per_pair(config: dict[str, Any]) -> int:
-    """QK^T and PV (2 x 2 x head_dim per head) forward, twice that backward, in every layer."""
-    return 12 * config["num_hidden_layers"] * config["hidden_size"]
-
-
-def peak_tflops(device: torch.device, given: float) -> tuple[float | None, str]:
-    if given > 0:
-        return given, "--peak-tflops"
-    if device.type != "cuda":
-        return None, "no bf16 peak known for a CPU; pass --peak-tflops"
-    name = torch.cuda.get_device_name(device)
-    for key, value in PEAK_BF16_TFLOPS:
-        if key in name:
-            return value, f"{key} dense bf16"
-    return None, f"no bf16 peak known for {name!r}; pass --peak-tflops"
 
 
 def static_memory_gib(count: ModelCount, adamw: str) -> float:
@@ -570,7 +497,10 @@ def run(args, start: float) -> list[str]:
     table = [
         ("row tokens/s/GPU (rows x row length, padding included)", _fmt_rate(rates["row"])),
         ("non-padding tokens/s/GPU", _fmt_rate(rates["real"])),
-        ("trained tokens/s/GPU (sampled tokens with a loss)", _fmt_rate(rates["trained"])),
+        (
+            "trained tokens/s/GPU (sampled tokens with a loss; clue train logs trained_tokens_per_s)",
+            _fmt_rate(rates["trained"]),
+        ),
         (
             "seconds per row (median step / rows)",
             f"{statistics.median(s.seconds for s in steps) / args.rows_per_step:.3f}",
@@ -578,7 +508,7 @@ def run(args, start: float) -> list[str]:
         ("model TFLOP/s (dense 6N/4N per token + allowed attention pairs)", f"{tflops:,.4g}"),
         ("  attention share of the model FLOPs", f"{attn / (dense + attn):.1%}"),
         (
-            f"MFU (of {peak:g} TFLOP/s, {peak_source})" if peak else f"MFU ({peak_source})",
+            f"MFU (of {peak:g} TFLOP/s, {peak_source}; clue train logs mfu)" if peak else f"MFU ({peak_source})",
             f"{tflops / peak:.1%}" if peak else "n/a",
         ),
     ]

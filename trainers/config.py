@@ -208,6 +208,11 @@ class GRPOConfig:
     max_grad_norm: float = setting(
         1.0, help="Gradients are clipped to this global norm before each step; 0 turns clipping off."
     )
+    peak_tflops: float = setting(
+        0.0,
+        help="The dense bf16 peak of one device in TFLOP/s, for the ``mfu`` metric; 0: looked up by the GPU's "
+        "name (H100, H200, A100), none on a CPU (``mfu`` is then null).",
+    )
     optimizer_steps_per_iteration: int = setting(
         1, help="Optimizer steps per iteration, each over an equal share of the rows (> 1: the ratio moves off 1)."
     )
@@ -440,6 +445,7 @@ _FLOAT_FIELDS: dict[str, tuple[float, float | None, bool]] = {  # (low, high, lo
     "adam_beta1": (0.0, 1.0, False),
     "adam_beta2": (0.0, 1.0, False),
     "max_grad_norm": (0.0, None, False),
+    "peak_tflops": (0.0, None, False),
     "val_temperature": (0.0, None, False),
     "curriculum_step": (0.0, None, True),
     "overlong_penalty": (0.0, None, False),

@@ -46,7 +46,7 @@ class TrainDisplay:
         if record.get("mean_reward") is None:  # iteration 0: the starting model's validation only
             self._progress.update(self._task, val=f"{record['val_reward']:.3f}")
             return
-        tps = record.get("tokens_trained", 0) / record["training_s"] if record.get("training_s") else 0.0
+        tps = record.get("trained_tokens_per_s") or 0.0
         val = record.get("val_reward")
         changes = {"reward": f"{record['mean_reward']:.3f}", "tps": f"{tps:,.0f}"}
         if val is not None:
@@ -63,11 +63,14 @@ class TrainDisplay:
         val = f" val {record['val_reward']:.3f}" if record.get("val_reward") is not None else ""
         level = f" difficulty {record['difficulty']:g}" if record.get("difficulty") is not None else ""
         rounds = f" rounds {record['rollout_rounds']}" if record.get("rollout_rounds", 1) > 1 else ""
+        rates = f", {record.get('rollout_tokens_per_s') or 0:,.0f} sampled + {record.get('trained_tokens_per_s') or 0:,.0f} trained tok/s"
+        if record.get("mfu") is not None:
+            rates += f", MFU {100 * record['mfu']:.1f}%"
         self._progress.console.print(
             f"iteration {record['iteration']}:{level} reward {record['mean_reward']:.3f}{val}{rounds} "
             f"loss {record['loss']:+.4f} "
             f"{record['tokens_trained']} tok {record['seconds']:.1f}s (rollout {record['rollout_s']:.1f}s, "
-            f"train {record['training_s']:.1f}s, sync {record['weight_sync_s']:.2f}s)",
+            f"train {record['training_s']:.1f}s, sync {record['weight_sync_s']:.2f}s{rates})",
             highlight=False,
             soft_wrap=True,
         )

@@ -51,6 +51,7 @@ from trainers.scoring import ScoredBatch, no_signal_note
 from trainers.spec import TrainRequest
 from trainers.steps import StepError, split_steps, train_iteration
 from trainers.stopping import SafeStop, StopRequested
+from trainers.throughput import FlopModel, mfu, peak_tflops, per_second
 from trainers.validation import Validation, check_ladder, load_validation, validate
 from trainers.weight_sync import WeightSync
 
@@ -217,6 +218,8 @@ class GRPORecipe:
                 world_size=self.procs.world_size,
             )
             self.reference.model.eval().requires_grad_(False)
+        self.flop_model = FlopModel.of(self.policy.model, json.loads((self.base_dir / "config.json").read_text()))
+        self.peak_tflops = peak_tflops(self.device, c.peak_tflops)[0]
         self.optimizer = torch.optim.AdamW(
             self.policy.trainable_parameters(),
             lr=c.learning_rate,
@@ -379,11 +382,23 @@ class GRPORecipe:
             "wasted_rollout_tokens": batch.wasted_rollout_tokens,
             **seconds,
         }
+        record.update(self._throughput(record, steps))
         if batch.mean_questions is not None:  # investigations: questions asked per episode
             record["mean_questions"] = batch.mean_questions
         if self.procs.main:
             record["preemptions"] = self.agent.stats().preemptions
         return record
+
+    def _throughput(self, record: dict[str, Any], steps: list) -> dict[str, Any]:
+        """``rollout_tokens_per_s`` (sampled tokens over the rollout phase), ``trained_tokens_per_s``
+        (over the training phase, every rank's together) and ``mfu`` (model FLOPs of the training
+        phase over the devices' peak; None without one: a CPU, unless ``peak_tflops`` is set)."""
+        training_s = record["training_s"]
+        return {
+            "rollout_tokens_per_s": per_second(record["rollout_tokens"], record.get("rollout_s", 0.0)),
+            "trained_tokens_per_s": per_second(record["tokens_trained"], training_s),
+            "mfu": mfu(self.flop_model.flops(steps), training_s, self.peak_tflops, self.procs.world_size),
+        }
 
     def _difficulty_fields(self, plan: Plan | None) -> dict[str, Any]:
         """``difficulty``: the position on the variant's scale (None for a puzzle file); ``difficulty_mix``:
