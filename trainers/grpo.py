@@ -37,18 +37,17 @@ import torch
 import torch.distributed as dist
 
 from agents.config import AgentConfig
-from agents.presets import PRESETS, preset_model_path
-from agents.vllm import EngineOptions, VllmAgent, parse_engine_options
-from clue_env.variant import get_variant
+from agents.vllm import VllmAgent
 from trainers.advantages import compute_advantages
 from trainers.config import ConfigError, GRPOConfig
-from trainers.curriculum import Curriculum, CurriculumError, Plan, build_curriculum
+from trainers.curriculum import Curriculum, Plan
 from trainers.presets import get_train_preset
 from trainers.puzzle_source import TRAIN_SEED_RANGE, PuzzleSource, check_puzzle_settings, train_seed
 from trainers.rollouts import RolloutError, collect
 from trainers.run_dir import CONFIG, STATE, RunDir, RunDirError, verify_checkpoint
 from trainers.scoring import ScoredBatch, no_signal_note
 from trainers.spec import TrainRequest
+from trainers.startup import base_weights, check_context, curriculum_of, engine_options
 from trainers.steps import StepError, split_steps, train_iteration
 from trainers.stopping import SafeStop, StopRequested
 from trainers.throughput import FlopModel, mfu, peak_tflops, per_second
@@ -136,15 +135,6 @@ def _broadcast(value: Any, procs: Processes) -> Any:
     return box[0]
 
 
-def _model_context(model_dir: Path) -> int | None:
-    """The model's context length from its ``config.json`` (None when it does not say)."""
-    try:
-        value = json.loads((Path(model_dir) / "config.json").read_text()).get("max_position_embeddings")
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, int) and value > 0 else None
-
-
 # --------------------------------------------------------------------------- the recipe
 
 
@@ -171,15 +161,15 @@ class GRPORecipe:
 
     def setup(self) -> None:
         # the curriculum, the weights and the GPUs first: a run that cannot start leaves no folder behind
-        self.curriculum = self._curriculum()
+        self.curriculum = curriculum_of(self.config)
         self.val_levels = check_ladder(self.config)
         check_puzzle_settings(self.config)
         c = self.config
         self.procs = _start_processes()
-        self.base_dir = self._base_weights()
-        self._check_context(self.base_dir)
+        self.base_dir = base_weights(c)
+        check_context(c, self.base_dir)
         self.device = self._device()
-        self.engine_options = self._engine_options()
+        self.engine_options = engine_options(c, self.device, self.procs.world_size)
         self.run_dir = RunDir(self.out_dir, resume=self.resume, writer=self.procs.main)
         self.dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}.get(
             c.dtype, torch.bfloat16 if self.device.type == "cuda" else torch.float32
@@ -240,81 +230,12 @@ class GRPORecipe:
             return torch.device("cuda", self.procs.local_rank)
         return torch.device("cpu")
 
-    def _base_weights(self) -> Path:
-        """The starting weights, found now so that missing ones fail in seconds with how to get them."""
-
-        c = self.config
-        preset = get_train_preset(c.agent)
-        if preset is not None and preset.min_gpus:
-            self._check_gpus(preset)
-        if c.agent not in PRESETS and c.agent != "vllm":
-            raise ConfigError(f"agent {c.agent!r} cannot be trained: use a vLLM preset ({', '.join(PRESETS)}) or vllm")
-        if c.agent == "vllm" and not c.model:
-            raise ConfigError("agent vllm needs model=PATH (--set model=/path/to/checkpoint)")
-        # the hints name clue train's option
-        return preset_model_path(c.agent, AgentConfig(model=c.model), flag="--set model=")
-
-    def _check_gpus(self, preset) -> None:
-        have = torch.cuda.device_count()
-        need = preset.min_gpus if not self.config.lora_rank else max(1, preset.min_gpus // 2)
-        if have < need:
-            raise ConfigError(
-                f"preset {preset.name} needs {need} GPU(s) of {preset.gpu_memory_gib:.0f} GiB ({preset.placement}); "
-                f"this machine has {have}"
-            )
-        small = [
-            i
-            for i in range(have)
-            if torch.cuda.get_device_properties(i).total_memory < 0.9 * preset.gpu_memory_gib * 2**30
-        ]
-        if small:
-            raise ConfigError(
-                f"preset {preset.name} needs {preset.gpu_memory_gib:.0f} GiB per GPU; GPU {small[0]} has less"
-            )
-
-    def _check_context(self, model_dir: Path) -> None:
-        """An answer of ``max_new_tokens`` must fit the model's context and a row, beside its prompt."""
-        c = self.config
-        context = _model_context(model_dir)
-        for limit, what in ((c.row_len, f"row_len ({c.row_len})"), (context, f"the model's context ({context})")):
-            if limit is not None and c.max_new_tokens >= limit:
-                raise ConfigError(
-                    f"settings: max_new_tokens={c.max_new_tokens} leaves no room for the prompt in {what}; "
-                    "lower max_new_tokens"
-                )
-
-    def _engine_options(self) -> EngineOptions:
-        """The engine's settings: the trainer's own, then the preset's defaults and the user's
-        ``agent_args`` (strings, checked now: a bad one is refused before anything is written)."""
-        c = self.config
-        ours = EngineOptions(
-            name=f"{c.agent}:train",
-            # The loss divides logits by the temperature: the engine reports the same (tempered) logprobs.
-            logprobs_mode="processed_logprobs",
-            max_model_len=c.row_len,
-            # an engine in this process: the weights move through memory, not through a file
-            in_process=True if self.device.type == "cpu" and self.procs.world_size == 1 else None,
-            sleep_mode=self.device.type == "cuda",  # the engine frees its GPU memory while the trainer steps
-        )
-        given = {**(PRESETS[c.agent].defaults if c.agent in PRESETS else {}), **c.agent_args}
-        return parse_engine_options(given, ours)
-
     def _start_engine(self, weights_dir: Path) -> VllmAgent:
         c = self.config
         config = AgentConfig(model=str(weights_dir), seed=c.seed)
         agent = VllmAgent(config, model_path=weights_dir, options=self.engine_options)
         agent.start()
         return agent
-
-    def _curriculum(self) -> Curriculum:
-        """The run's curriculum, checked against the variant's scale before anything is written."""
-        c = self.config
-        if c.curriculum == "fixed":
-            return build_curriculum(c, None)
-        try:
-            return build_curriculum(c, get_variant(c.variant))
-        except CurriculumError as err:
-            raise ConfigError(f"settings: {err}") from None
 
     def _queue(self, iteration: int) -> None:
         """Plan ``iteration`` (its difficulties) and start making its puzzles."""
