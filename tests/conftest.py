@@ -20,7 +20,9 @@ if str(REPO) not in sys.path:
 #: They are collected first, so that under `pytest -n 2 --dist loadfile` (scripts/run_tests.sh)
 #: the two workers start on them and finish together instead of one waiting on a long file at the end.
 LONGEST_FIRST = (
+    "tests/trainers/test_train_resume.py",
     "tests/trainers/test_train_cpu.py",
+    "tests/trainers/test_train_distributed.py",
     "tests/trainers/test_curriculum_cpu.py",
     "tests/clue_env/test_uniqueness.py",
     "tests/agents/test_solver_investigation.py",

@@ -13,3 +13,14 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> list[dict]:
+    """A short `clue train --agent tiny` run in one go (once per module that asks for it): what the
+    interrupted and the distributed runs must equal."""
+    from tests.trainers.runs import SHORT, metrics, train
+
+    out = tmp_path_factory.mktemp("reference") / "run"
+    train(out, *SHORT)
+    return metrics(out)
