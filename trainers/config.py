@@ -208,6 +208,11 @@ class GRPOConfig:
     max_grad_norm: float = setting(
         1.0, help="Gradients are clipped to this global norm before each step; 0 turns clipping off."
     )
+    report_to: str = setting(
+        "",
+        help="Experiment trackers the metrics, the settings and validation samples also go to: "
+        "``tensorboard``, ``wandb`` or both (comma-separated); none by default (the ``trackers`` extra).",
+    )
     peak_tflops: float = setting(
         0.0,
         help="The dense bf16 peak of one device in TFLOP/s, for the ``mfu`` metric; 0: looked up by the GPU's "
@@ -288,6 +293,8 @@ class GRPOConfig:
         for name in ("agent", "variant"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise bad(name, "a non-empty name")
+        if not isinstance(self.report_to, str):
+            raise bad("report_to", "tracker names, comma-separated (tensorboard, wandb)")
         if not isinstance(self.agent_args, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in self.agent_args.items()
         ):

@@ -51,6 +51,7 @@ from trainers.startup import base_weights, check_context, curriculum_of, engine_
 from trainers.steps import StepError, split_steps, train_iteration
 from trainers.stopping import SafeStop, StopRequested
 from trainers.throughput import FlopModel, mfu, peak_tflops, per_second
+from trainers.trackers import Trackers, check_trackers
 from trainers.validation import Validation, check_ladder, load_validation, validate
 from trainers.weight_sync import WeightSync
 
@@ -62,6 +63,7 @@ RESUMABLE_CHANGES = (
     "rollout_concurrency",
     "rollout_token_budget",
     "val_ladder",
+    "report_to",
 )
 __all__ = ["GRPORecipe", "TrainError", "resolve_config", "run", "train_seed", "TRAIN_SEED_RANGE"]
 
@@ -156,6 +158,7 @@ class GRPORecipe:
         self.history: list[dict[str, Any]] = []
         self.val_by_difficulty: dict[str, float] = {}
         self.validation: Validation | None = None  # rank 0's held-out tasks
+        self.trackers: Trackers | None = None  # rank 0's
 
     # ------------------------------------------------------------------ setup
 
@@ -164,6 +167,7 @@ class GRPORecipe:
         self.curriculum = curriculum_of(self.config)
         self.val_levels = check_ladder(self.config)
         check_puzzle_settings(self.config)
+        tracker_list = check_trackers(self.config.report_to)
         c = self.config
         self.procs = _start_processes()
         self.base_dir = base_weights(c)
@@ -223,6 +227,8 @@ class GRPORecipe:
             self.source = PuzzleSource(c)
             self._queue(self.start_iteration)
             self.validation = load_validation(c, self.val_levels)
+            first = self.start_iteration + 1 if state is not None else 0  # a resumed run redoes what follows
+            self.trackers = Trackers(tracker_list, self.out_dir, c.to_dict(), c.to_toml(), first_step=first)
 
     def _device(self):
         if torch.cuda.is_available():
@@ -520,6 +526,9 @@ class GRPORecipe:
         self.best_val = _broadcast(self.best_val, self.procs)
 
     def cleanup(self) -> None:
+        if self.trackers is not None:
+            self.trackers.close()
+            self.trackers = None
         if self.console is not None and hasattr(self.console, "close"):
             self.console.close()
         if self.agent is not None:
@@ -541,8 +550,11 @@ class GRPORecipe:
             self.console.phase(iteration, phase, self.history)
 
     def _report(self, record: dict[str, Any]) -> None:
+        """A metrics line, written: to the display and to the trackers (``report_to``)."""
         if self.console is not None:
             self.console.iteration_done(record)
+        if self.trackers is not None:
+            self.trackers.log(record)
 
     def _note(self, text: str) -> None:
         if self.procs.main and self.console is not None and hasattr(self.console, "note"):

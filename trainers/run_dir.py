@@ -52,7 +52,8 @@ def _json_safe(value: Any) -> Any:
 
 #: What an attempt that stopped before its first iteration was recorded leaves (bad weights, a
 #: setting refused, a kill during the first validation): no run yet, and a new start clears it.
-_FAILED_START = {"checkpoints", ".lock", CONFIG, METRICS, "val"}
+#: ``tensorboard``, ``wandb``, ``wandb-run-id``: what the trackers (``report_to``) start with.
+_FAILED_START = {"checkpoints", ".lock", CONFIG, METRICS, "val", "tensorboard", "wandb", "wandb-run-id"}
 
 
 def _holds_a_run(path: Path) -> bool:
@@ -70,9 +71,10 @@ def _holds_a_run(path: Path) -> bool:
 
 def _clear_failed_start(path: Path) -> None:
     """Remove what a failed start left, so the new run's settings and validations are its own."""
-    for name in (CONFIG, METRICS):
+    for name in (CONFIG, METRICS, "wandb-run-id"):
         (path / name).unlink(missing_ok=True)
-    shutil.rmtree(path / "val", ignore_errors=True)
+    for name in ("val", "tensorboard", "wandb"):
+        shutil.rmtree(path / name, ignore_errors=True)
 
 
 def _digest(path: Path) -> str:

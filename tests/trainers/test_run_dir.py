@@ -71,8 +71,11 @@ def test_a_failed_start_is_cleared_by_the_next_start_and_a_running_one_is_untouc
     (out / "metrics.jsonl").write_text("")
     (out / "val" / "iter-000000").mkdir(parents=True)
     (out / "val" / "iter-000000" / "results.jsonl").write_text("{}\n")
+    (out / "tensorboard").mkdir()  # and the trackers' first files
+    (out / "wandb-run-id").write_text("abc\n")
     held = RunDir(out, resume=False)  # the corrected command: accepted, and none of that is its own
     assert not (out / "config.toml").exists() and not (out / "val").exists()
+    assert not (out / "tensorboard").exists() and not (out / "wandb-run-id").exists()
     (out / "config.toml").write_text("variant = 'tiny'\n")
     with pytest.raises(ValueError, match="being written by another run"):
         RunDir(out, resume=False)  # a second `clue train` on the same --out while the first runs

@@ -17,6 +17,7 @@ import pytest
         (["model=/no/such/checkpoint"], "/no/such/checkpoint"),
         (["samples_per_task=1"], "every advantage is 0 and nothing is learned"),
         (["agent_args=dtype:int3"], "dtype must be one of"),
+        (["report_to=tensorboard,mlflow"], "unknown tracker 'mlflow'"),
         (["max_new_tokens=1024"], "leaves no room for the prompt in row_len (1024)"),
         (["max_new_tokens=5000", "row_len=8192"], "leaves no room for the prompt in the model's context (4096)"),
     ],
