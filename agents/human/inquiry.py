@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 # How the investigation's prompt states the budget and the cost, and how each answer ends
-# (clue_env/investigation: prompt.render_case_prompt and session.status_text).
+# (clue_env/investigation: case.render_case_prompt and session.status_text).
 _BUDGET = re.compile(r"you may ask up to (\d+) questions?\b", re.IGNORECASE)
 _COST = re.compile(r"minus (\d+(?:\.\d+)?) for every question you ask", re.IGNORECASE)
 _STATUS = re.compile(r"\s*\((?:(\d+) questions? left|no questions left[^)]*)\)\s*$")

@@ -1,7 +1,8 @@
 """An investigation case: a one-shot puzzle's world, the clues a detective starts with, the
-question budget and the proof it suffices; and the case's JSON record.
+question budget and the proof it suffices; the case's JSON record; and its prompt
+(:func:`render_case_prompt`, what the detective reads at reset).
 
-How a case is made and proved is ``prover.py``'s; its prompt is ``prompt.py``'s.
+How a case is made and proved is ``prover.py``'s.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from typing import Any, Literal
 from ..case import Case
 from ..clues import Clue, clue_text
 from ..night import Night
-from ..puzzle import Puzzle
-from .grammar import Query
-from .prompt import render_case_prompt
+from ..puzzle import Puzzle, render_prompt
+from .grammar import Query, grammar_lines
 
 __all__ = [
     "CASE_FORMAT",
@@ -24,6 +24,7 @@ __all__ = [
     "InvestigationCase",
     "InvestigationError",
     "OptimalKind",
+    "render_case_prompt",
 ]
 
 CASE_FORMAT = 1
@@ -175,3 +176,33 @@ class InvestigationCase:
             raise
         except (KeyError, TypeError, ValueError, IndexError) as err:
             raise InvestigationError(f"bad investigation record: {type(err).__name__}: {err}") from None
+
+
+# --------------------------------------------------------------------------- the prompt
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def render_case_prompt(inv: InvestigationCase) -> str:
+    """The prompt: the one-shot prompt of the world with the starting clues only, then how to
+    investigate (the grammar with an example of each form, the budget, the cost, how to answer)."""
+    base = render_prompt(replace(inv.puzzle, clues=inv.clues))
+    base = base.removesuffix("Good luck, detective.").rstrip()
+    forms = "\n".join(f"• {line}" for line in grammar_lines(inv.case))
+    cost = f"{inv.cost_per_question:g}"
+    parts = [
+        base,
+        "This is an investigation: the clues above do not settle the case yet. Before you answer you "
+        f"may ask up to {_plural(inv.budget, 'question')} about the night, one per reply, and each "
+        "gets a true answer. Ask with exactly one of these forms, on the last line of your reply:",
+        forms,
+        f"Your score is the fraction of questions above that you answer right, minus {cost} for every "
+        "question you ask (a reply that is neither a question of these forms nor your final answers "
+        "counts as a question). When you are ready, reply with your final answers in the format above "
+        "instead of a question; once your questions are used up, your next reply is taken as your "
+        "final answers.",
+        "Good luck, detective.",
+    ]
+    return "\n\n".join(parts)

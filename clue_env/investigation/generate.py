@@ -23,8 +23,8 @@ from .case import (
     DEFAULT_WITHHOLD,
     InvestigationCase,
     InvestigationError,
+    render_case_prompt,
 )
-from .prompt import render_case_prompt
 from .prover import budget_for, case_from_puzzle, determines
 
 __all__ = [
