@@ -56,3 +56,25 @@ def fill_pool(env, label: str, total: int) -> float:
             bar.update(task, completed=ready)
             time.sleep(0.1)
     return time.perf_counter() - start
+
+
+def clue_train(name: str, out, args: list[str], settings: list[str]) -> tuple[list[dict], float]:
+    """`clue train --agent tiny --out OUT ARGS --set S ...` in a fresh process from the repository root;
+    its metrics.jsonl lines and its wall seconds (a failed run ends the benchmark with its stderr)."""
+    import json
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    cmd = [sys.executable, "-m", "cli", "train", "--agent", "tiny", "--out", str(out), *args]
+    for item in settings:
+        cmd += ["--set", item]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    ERR.print(f"[{name}] {' '.join(cmd[2:])}")
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"[{name}] clue train failed:\n{proc.stderr[-3000:]}")
+    rows = [json.loads(line) for line in (Path(out) / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    return rows, wall

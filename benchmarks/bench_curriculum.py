@@ -23,18 +23,14 @@ seconds, not the rewards. The table goes to stdout.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._common import ERR, machine_facts  # noqa: E402
+from benchmarks._common import clue_train, machine_facts  # noqa: E402
 
 RUNS = {
     "fixed": ["curriculum=fixed", "dynamic_sampling=0"],
@@ -45,23 +41,13 @@ RUNS = {
 
 
 def run_one(name: str, settings: list[str], out: Path, args) -> dict:
-    cmd = [sys.executable, "-m", "cli", "train", "--agent", "tiny", "--out", str(out), "--iterations", "100000"]
     common = [
         f"rollout_token_budget={args.budget}",
         f"val_every={args.val_every}",
         f"val_ladder={args.harder}",
         f"seed={args.seed}",
     ]
-    for item in [*common, *settings, *args.set]:
-        cmd += ["--set", item]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    ERR.print(f"[{name}] {' '.join(cmd[2:])}")
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"[{name}] clue train failed:\n{proc.stderr[-3000:]}")
-    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    rows, wall = clue_train(name, out, ["--iterations", "100000"], [*common, *settings, *args.set])
     its = [r for r in rows if r["iteration"] > 0]
     vals = [r for r in rows if "val_reward_by_difficulty" in r]
     target = next(iter(vals[0]["val_reward_by_difficulty"]))

@@ -11,18 +11,14 @@ the preset ships is the run named ``preset``; the others are what it was chosen 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._common import ERR, machine_facts  # noqa: E402
+from benchmarks._common import clue_train, machine_facts  # noqa: E402
 
 #: name -> settings on top of the preset's (``--set FIELD=VALUE``).
 RUNS = {
@@ -42,17 +38,8 @@ RUNS = {
 
 
 def run_one(name: str, settings: list[str], out: Path, args) -> dict:
-    cmd = [sys.executable, "-m", "cli", "train", "--agent", "tiny", "--out", str(out)]
-    for item in [f"val_every={args.val_every}", f"seed={args.seed}", *settings, *args.set]:
-        cmd += ["--set", item]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    ERR.print(f"[{name}] {' '.join(cmd[2:])}")
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"[{name}] clue train failed:\n{proc.stderr[-3000:]}")
-    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    settings = [f"val_every={args.val_every}", f"seed={args.seed}", *settings, *args.set]
+    rows, wall = clue_train(name, out, [], settings)
     its = [r for r in rows if r["iteration"] > 0]
     vals = [(r["iteration"], r["val_reward"]) for r in rows if r.get("val_reward") is not None]
     best_at, best = max(vals[1:], key=lambda v: v[1])
@@ -63,8 +50,8 @@ def run_one(name: str, settings: list[str], out: Path, args) -> dict:
         "best": best,
         "best_at": best_at,
         "final": vals[-1][1],
-        "first": sum(rewards[:10]) / 10,
-        "last": sum(rewards[-10:]) / 10,
+        "first": sum(rewards[:10]) / len(rewards[:10]),
+        "last": sum(rewards[-10:]) / len(rewards[-10:]),
         "iterations": len(its),
         "seconds": wall,
         "train_seconds": sum(r["seconds"] for r in its),

@@ -41,9 +41,9 @@ def make_puzzle(variant: Any, game: str, job: tuple[Any, int]) -> Any:
 
 
 def check_puzzle_settings(config: Any) -> None:
-    """Raise the one-line error a bad ``variant``/``difficulty`` or ``dataset`` (and the same of
-    validation) would give later, now: before the run's folder is written."""
-    from clue_env.dataset import load_tasks
+    """Raise the one-line error a bad ``variant``/``difficulty`` or a missing ``dataset`` (and the same
+    of validation) would give later, now: before the run's folder is written. (A file that exists is
+    read once, by the source; what a bad one leaves, the next start clears.)"""
     from clue_env.variant import get_variant
 
     c = config
@@ -56,8 +56,6 @@ def check_puzzle_settings(config: Any) -> None:
                 raise ValueError(f"dataset {dataset}: no such file")
         else:
             get_variant(variant).difficulty(difficulty)
-    if c.dataset:
-        load_tasks(c.dataset)
 
 
 class PuzzleSource:

@@ -121,8 +121,8 @@ class WandbTracker:
         self.run.finish()
 
 
+#: Each tracker and the package it needs (of the same name).
 TRACKERS = {"tensorboard": TensorBoardTracker, "wandb": WandbTracker}
-_MODULES = {"tensorboard": "tensorboard", "wandb": "wandb"}
 
 
 def check_trackers(report_to: str) -> list[str]:
@@ -131,10 +131,9 @@ def check_trackers(report_to: str) -> list[str]:
 
     names = tracker_names(report_to)
     for name in names:
-        if importlib.util.find_spec(_MODULES[name]) is None:
+        if importlib.util.find_spec(name) is None:
             raise ConfigError(
-                f"settings: report_to={name} needs the {_MODULES[name]} package: "
-                "pip install 'temporal-clue-gym[trackers]'"
+                f"settings: report_to={name} needs the {name} package: pip install 'temporal-clue-gym[trackers]'"
             )
     return names
 

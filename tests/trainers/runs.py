@@ -1,13 +1,16 @@
-"""What the slow `clue train --agent tiny` tests share: running the command in a fresh process, reading
-its metrics.jsonl, the short run every interrupted or distributed run must equal, a free port."""
+"""What the slow `clue train --agent tiny` tests share: running the command in a fresh process (to the
+end, or in the background until an iteration, or killed with -9 there), reading its metrics.jsonl,
+the short run every interrupted or distributed run must equal, a free port."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,3 +41,35 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def start(out: Path, *args: str, stderr=subprocess.DEVNULL, new_session: bool = False) -> subprocess.Popen:
+    """`clue train --agent tiny --out OUT ARGS` started in the background (stdout discarded)."""
+    cmd = [sys.executable, "-m", "cli", "train", "--agent", "tiny", "--out", str(out), *args]
+    return subprocess.Popen(
+        cmd, cwd=ROOT, env=run_env(), stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=new_session
+    )
+
+
+def wait_for_iteration(proc: subprocess.Popen, out: Path, iteration: int, timeout: float = 600) -> None:
+    """Until the run's metrics.jsonl records ``iteration``; the run must still be going then."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (out / "metrics.jsonl").is_file() and any(r["iteration"] >= iteration for r in metrics(out)):
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, f"the run ended (or never reached iteration {iteration}) before it could be stopped"
+
+
+def kill_9_at(out: Path, args: tuple[str, ...], iteration: int) -> int:
+    """Start the run, kill -9 its whole process group once ``iteration`` is recorded; the last
+    iteration metrics.jsonl holds then."""
+    proc = start(out, *args, new_session=True)
+    try:
+        wait_for_iteration(proc, out, iteration)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    return max(r["iteration"] for r in metrics(out))

@@ -12,16 +12,11 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.trainers.runs import kill_9_at, metrics, train
+
 pytestmark = pytest.mark.slow
 
 # Target 0.05: the base's pass rate on tiny/cpu (~0.3) is above the band, so every iteration climbs.
@@ -51,29 +46,11 @@ CLIMB = (
 )
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-    env.setdefault("OMP_NUM_THREADS", "1")
-    return env
-
-
-def _train(out: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "cli", "train", "--agent", "tiny", "--out", str(out), *args]
-    proc = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-2000:]
-    return proc
-
-
-def _metrics(out: Path) -> list[dict]:
-    return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()]
-
-
 @pytest.fixture(scope="module")
 def climb(tmp_path_factory):
     out = tmp_path_factory.mktemp("climb") / "run"
-    proc = _train(out, *CLIMB)
-    return out, proc, _metrics(out)
+    proc = train(out, *CLIMB)
+    return out, proc, metrics(out)
 
 
 def test_the_adaptive_controller_moves_the_difficulty_in_a_real_run(climb):
@@ -96,25 +73,9 @@ def test_the_adaptive_controller_moves_the_difficulty_in_a_real_run(climb):
 def test_kill_9_then_resume_continues_the_curriculum_exactly(tmp_path, climb):
     _, _, reference = climb
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "cli", "train", "--agent", "tiny", "--out", str(out), *CLIMB]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    try:
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline and proc.poll() is None:
-            if (out / "metrics.jsonl").is_file() and any(r["iteration"] >= 2 for r in _metrics(out)):
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, "the run ended before it could be killed"
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert 2 <= max(r["iteration"] for r in _metrics(out)) < 5
-    _train(out, "--resume", *CLIMB)
-    rows = _metrics(out)
+    assert 2 <= kill_9_at(out, CLIMB, 2) < 5
+    train(out, "--resume", *CLIMB)
+    rows = metrics(out)
     assert [r["iteration"] for r in rows] == list(range(6)), "an iteration is missing or written twice"
     keys = ("difficulty", "difficulty_mix", "mean_reward", "pass_rate", "rollout_rounds", "rollout_tokens")
     for got, want in zip(rows, reference):

@@ -15,6 +15,17 @@ from tests.trainers.runs import ROOT, free_port, metrics, run_env
 pytestmark = pytest.mark.slow
 
 
+def assert_equals_one_process(rows: list[dict], reference: list[dict]) -> None:
+    """Three iterations: the rewards of the one-process run, its losses within float tolerance."""
+    assert [r["iteration"] for r in rows] == [0, 1, 2, 3]
+    for got, want in zip(rows, reference):
+        assert got.get("mean_reward") == pytest.approx(want.get("mean_reward"), abs=1e-9)
+        assert got.get("val_reward") == pytest.approx(want.get("val_reward"), abs=1e-9)
+        if "loss" in want:  # two ranks sum the gradients in another order: float tolerance
+            assert got["loss"] == pytest.approx(want["loss"], rel=1e-3, abs=1e-5), got["iteration"]
+            assert got["grad_norm"] == pytest.approx(want["grad_norm"], rel=1e-3), got["iteration"]
+
+
 def test_torchrun_two_processes_on_gloo_equal_one_process(tmp_path, reference):
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", str(free_port())]
@@ -23,14 +34,7 @@ def test_torchrun_two_processes_on_gloo_equal_one_process(tmp_path, reference):
     proc = subprocess.run(cmd, cwd=ROOT, env=run_env(), capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-2000:]
     assert proc.stdout.count("wrote") == 1, "only the first rank reports"
-    rows = metrics(out)
-    assert [r["iteration"] for r in rows] == [0, 1, 2, 3]
-    for got, want in zip(rows, reference):
-        assert got.get("mean_reward") == pytest.approx(want.get("mean_reward"), abs=1e-9)
-        assert got.get("val_reward") == pytest.approx(want.get("val_reward"), abs=1e-9)
-        if "loss" in want:  # two ranks sum the gradients in another order: float tolerance
-            assert got["loss"] == pytest.approx(want["loss"], rel=1e-3, abs=1e-5), got["iteration"]
-            assert got["grad_norm"] == pytest.approx(want["grad_norm"], rel=1e-3), got["iteration"]
+    assert_equals_one_process(metrics(out), reference)
 
 
 def test_two_nodes_launched_as_on_a_cluster_equal_one_process(tmp_path, reference):
@@ -60,11 +64,4 @@ def test_two_nodes_launched_as_on_a_cluster_equal_one_process(tmp_path, referenc
     for p, (stdout, stderr) in zip(procs, outputs):
         assert p.returncode == 0, stderr[-3000:] + stdout[-2000:]
     assert outputs[0][0].count("wrote") == 1 and "wrote" not in outputs[1][0], "only global rank 0 reports"
-    rows = metrics(out)
-    assert [r["iteration"] for r in rows] == [0, 1, 2, 3]
-    for got, want in zip(rows, reference):
-        assert got.get("mean_reward") == pytest.approx(want.get("mean_reward"), abs=1e-9)
-        assert got.get("val_reward") == pytest.approx(want.get("val_reward"), abs=1e-9)
-        if "loss" in want:  # two ranks sum the gradients in another order: float tolerance
-            assert got["loss"] == pytest.approx(want["loss"], rel=1e-3, abs=1e-5), got["iteration"]
-            assert got["grad_norm"] == pytest.approx(want["grad_norm"], rel=1e-3), got["iteration"]
+    assert_equals_one_process(metrics(out), reference)

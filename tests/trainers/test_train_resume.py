@@ -6,7 +6,6 @@ loss and validation equal those of a run never interrupted (optimizer, RNG and s
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,30 +13,14 @@ import time
 
 import pytest
 
-from tests.trainers.runs import ROOT, SHORT, metrics, run_env, train
+from tests.trainers.runs import ROOT, SHORT, kill_9_at, metrics, run_env, start, train, wait_for_iteration
 
 pytestmark = pytest.mark.slow
 
 
 def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path, reference):
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "cli", "train", "--agent", "tiny", "--out", str(out), *SHORT]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=run_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    try:
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline and proc.poll() is None:
-            if (out / "metrics.jsonl").is_file() and any(r["iteration"] >= 2 for r in metrics(out)):
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, "the run ended before it could be killed"
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    done_before = max(r["iteration"] for r in metrics(out))
+    done_before = kill_9_at(out, SHORT, 2)
     assert 2 <= done_before < 6
     train(out, "--resume", *SHORT)
     rows = metrics(out)
@@ -54,16 +37,10 @@ def test_sigterm_stops_at_a_safe_point_with_143_and_resume_equals_an_uninterrupt
     """A cluster's preemption: SIGTERM mid-run; the run finishes its iteration, saves it (even between
     save_every checkpoints), exits 143 with one line, and --resume continues as if never stopped."""
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "cli", "train", "--agent", "tiny", "--out", str(out), *SHORT, "--set", "save_every=5"]
     log = (tmp_path / "stderr.txt").open("w")  # a file, not a pipe: a full pipe would stall the run
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=run_env(), stdout=subprocess.DEVNULL, stderr=log)
+    proc = start(out, *SHORT, "--set", "save_every=5", stderr=log)
     try:
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline and proc.poll() is None:
-            if (out / "metrics.jsonl").is_file() and any(r["iteration"] >= 1 for r in metrics(out)):
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, "the run ended before it could be stopped"
+        wait_for_iteration(proc, out, 1)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=300)
     finally:
