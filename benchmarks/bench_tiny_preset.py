@@ -37,6 +37,20 @@ RUNS = {
 }
 
 
+def most_mentioned_baseline(n: int = 64, seed: int = 1_000_000_000) -> float:
+    """What reading the clues can give without learning: each answer the option the prompt names most
+    often, graded on the held-out puzzles every run validates on (``val_tasks``, ``val_seed``)."""
+    from clue_env.grading import Grader
+    from evaluation.tasks import TaskSource, load_source
+
+    tasks = load_source(TaskSource(variant="tiny", difficulty="cpu", n=n, seed=seed))[0]
+    total = 0.0
+    for task in tasks:
+        answers = {k: max(options, key=task.prompt.count) for k, options in task.options.items()}
+        total += Grader(task.solution, task.options)("\n".join(f"{k}. {v}" for k, v in answers.items())).reward
+    return total / len(tasks)
+
+
 def run_one(name: str, settings: list[str], out: Path, args) -> dict:
     settings = [f"val_every={args.val_every}", f"seed={args.seed}", *settings, *args.set]
     rows, wall = clue_train(name, out, [], settings)
@@ -65,7 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", default=",".join(RUNS), help="which runs, comma-separated (default: all)")
     parser.add_argument("--set", action="append", default=[], help="a setting for every run (FIELD=VALUE)")
     parser.add_argument("--keep", type=Path, help="keep the run folders under this folder")
+    parser.add_argument("--baseline", action="store_true", help="print only the most-mentioned-option baseline")
     args = parser.parse_args(argv)
+    baseline = f"most-mentioned-option baseline on the same held-out puzzles: {most_mentioned_baseline():.3f}"
+    if args.baseline:
+        print(baseline)
+        return 0
     names = [n.strip() for n in args.runs.split(",") if n.strip()]
     unknown = [n for n in names if n not in RUNS]
     if unknown or not names:
@@ -80,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         base = args.keep or Path(scratch)
         for k, name in enumerate(names):
             results.append(run_one(name, RUNS[name], base / f"run{k}", args))
-    print(f"\nseed {args.seed}; held-out: greedy, 64 tiny/cpu puzzles (base {results[0]['base']:.3f}, chance 0.333)")
+    print(f"\n{baseline}")
+    print(f"seed {args.seed}; held-out: greedy, 64 tiny/cpu puzzles (base {results[0]['base']:.3f}, chance 0.333)")
     print(
         "\n| run | best held-out (iteration) | final held-out | training reward, first → last ten | iterations | seconds (iterations) |"
     )
