@@ -119,6 +119,9 @@ class WandbTracker:
 
     def close(self) -> None:
         self.run.finish()
+        # finish() hands the last records to W&B's service process, which writes the offline run file
+        # on its own time; teardown waits for it, so the file is complete (for `wandb sync`) on return.
+        self.wandb.teardown()
 
 
 #: Each tracker and the package it needs (of the same name).
