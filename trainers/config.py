@@ -31,6 +31,7 @@ TRUNCATION_POLICIES = ("keep", "mask", "penalize")
 LR_SCHEDULES = ("constant", "linear", "cosine")
 DTYPES = ("auto", "float32", "bfloat16")
 GAMES = ("puzzle", "investigation")
+OFF_POLICY_CORRECTIONS = ("token", "sequence")
 
 
 class ConfigError(ValueError):
@@ -95,6 +96,15 @@ class GRPOConfig:
     )
     temperature: float = setting(
         1.0, help="Sampling temperature; the loss divides the logits by it too, so the ratio compares the same policy."
+    )
+    off_policy_correction: Literal["token", "sequence"] = setting(
+        "token",
+        help="With ``max_off_policy_steps`` > 0, how the loss corrects for rollouts sampled by older weights:\n"
+        "``token``: each token weighted by min(pi_trainer / pi_engine, ``importance_weight_cap``) (truncated\n"
+        "importance sampling); ``sequence``: a sample whose geometric-mean ratio is outside [1/cap, cap] is masked.",
+    )
+    importance_weight_cap: float = setting(
+        2.0, help="The cap of ``off_policy_correction`` (> 1): the largest token weight, or the sequence ratio bound."
     )
 
     # -- the model and the engine that samples from it
@@ -221,6 +231,12 @@ class GRPOConfig:
     optimizer_steps_per_iteration: int = setting(
         1, help="Optimizer steps per iteration, each over an equal share of the rows (> 1: the ratio moves off 1)."
     )
+    max_off_policy_steps: int = setting(
+        0,
+        help="0: rollouts, then training, then the weight sync, one after another. 1: pipelined: the rollouts of\n"
+        "iteration i+1 are sampled (by the weights of iteration i) while iteration i trains, the new weights go\n"
+        "into the engine between them, and the loss corrects for the lag (``off_policy_correction``).",
+    )
     micro_batch_rows: int = setting(
         1, help="Packed rows per forward/backward pass (gradients accumulate over micro-batches)."
     )
@@ -328,6 +344,17 @@ class GRPOConfig:
             )
         if self.overlong_buffer >= self.max_new_tokens:
             raise bad("overlong_buffer", f"smaller than max_new_tokens ({self.max_new_tokens})")
+        if self.max_off_policy_steps not in (0, 1) or isinstance(self.max_off_policy_steps, bool):
+            raise bad(
+                "max_off_policy_steps",
+                "0 or 1 (one engine samples the next iteration while this one trains: rollouts are at most one "
+                "iteration old)",
+            )
+        if self.off_policy_correction not in OFF_POLICY_CORRECTIONS:
+            raise bad("off_policy_correction", f"one of {', '.join(OFF_POLICY_CORRECTIONS)}")
+        cap = self.importance_weight_cap
+        if isinstance(cap, bool) or not isinstance(cap, int | float) or not math.isfinite(cap) or not cap > 1:
+            raise bad("importance_weight_cap", "a finite number > 1")
         if self.samples_per_task < 2:
             raise bad(
                 "samples_per_task",
@@ -434,6 +461,7 @@ _INT_FIELDS = {
     "rollout_concurrency": 1,
     "warmup_iterations": 0,
     "optimizer_steps_per_iteration": 1,
+    "max_off_policy_steps": 0,
     "micro_batch_rows": 1,
     "val_seed": 0,
     "val_tasks": 1,

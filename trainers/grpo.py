@@ -16,6 +16,10 @@ Every ``val_every`` iterations the engine answers held-out puzzles (``evaluation
 the best checkpoint by validation reward is kept beside the latest. ``DIR/metrics.jsonl`` gets
 one line per iteration.
 
+With ``max_off_policy_steps = 1`` the next iteration's rollouts are sampled while this one trains
+(:mod:`trainers.pipeline`), and the loss corrects for their one iteration of lag
+(:mod:`trainers.off_policy`).
+
 Processes: one, or ``torchrun --nproc-per-node N`` (gloo on CPUs, NCCL on GPUs). Every rank
 trains its share of the rows of an FSDP2-sharded policy; rank 0 also owns the vLLM engine, the
 validation, the display and the files, and broadcasts each iteration's samples to the others.
@@ -24,12 +28,10 @@ validation, the display and the files, and broadcasts each iteration's samples t
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +43,9 @@ from agents.vllm import VllmAgent
 from trainers.advantages import compute_advantages
 from trainers.config import ConfigError, GRPOConfig
 from trainers.curriculum import Curriculum, Plan
+from trainers.pipeline import RolloutPipeline
 from trainers.presets import get_train_preset
+from trainers.processes import Processes, broadcast, start_processes
 from trainers.puzzle_source import TRAIN_SEED_RANGE, PuzzleSource, check_puzzle_settings, train_seed
 from trainers.rollouts import RolloutError, collect
 from trainers.run_dir import CONFIG, STATE, RunDir, RunDirError, verify_checkpoint
@@ -104,39 +108,6 @@ def resolve_config(request: TrainRequest) -> GRPOConfig:
     return GRPOConfig.from_mapping(settings, str(request.config_file or "settings"))
 
 
-# --------------------------------------------------------------------------- processes
-
-
-@dataclass(frozen=True)
-class Processes:
-    rank: int
-    world_size: int
-    local_rank: int
-
-    @property
-    def main(self) -> bool:
-        return self.rank == 0
-
-
-def _start_processes() -> Processes:
-    """One process, or the ``torchrun`` group this one belongs to (gloo on CPUs, NCCL on GPUs)."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world == 1:
-        return Processes(0, 1, 0)
-    backend = "nccl" if torch.cuda.is_available() else "gloo"
-    if not dist.is_initialized():
-        dist.init_process_group(backend)
-    return Processes(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
-
-
-def _broadcast(value: Any, procs: Processes) -> Any:
-    if procs.world_size == 1:
-        return value
-    box = [value if procs.main else None]
-    dist.broadcast_object_list(box, src=0)
-    return box[0]
-
-
 # --------------------------------------------------------------------------- the recipe
 
 
@@ -153,6 +124,8 @@ class GRPORecipe:
         self.curriculum: Curriculum | None = None
         self.plan: Plan | None = None
         self.sync: WeightSync | None = None
+        self.pipeline: RolloutPipeline | None = None  # rank 0's, with max_off_policy_steps
+        self.engine_weights = 0  # iterations trained into the engine's weights
         self.start_iteration = 0
         self.best_val: float | None = None
         self.history: list[dict[str, Any]] = []
@@ -169,7 +142,7 @@ class GRPORecipe:
         check_puzzle_settings(self.config)
         tracker_list = check_trackers(self.config.report_to)
         c = self.config
-        self.procs = _start_processes()
+        self.procs = start_processes()
         self.base_dir = base_weights(c)
         check_context(c, self.base_dir)
         self.device = self._device()
@@ -182,7 +155,11 @@ class GRPORecipe:
         start_dir = Path(state["checkpoint"]) if state else self.base_dir
         if self.procs.main:  # first: an engine in this process seeds the global generators itself
             self.agent = self._start_engine(start_dir)
-            self.sync = WeightSync(self.agent, sleep_level=1 if self.device.type == "cuda" else None)
+            # asleep while the trainer steps, unless it samples the next iteration meanwhile
+            asleep = self.device.type == "cuda" and not c.max_off_policy_steps
+            self.sync = WeightSync(self.agent, sleep_level=1 if asleep else None)
+            if c.max_off_policy_steps:
+                self.pipeline = RolloutPipeline(lambda iteration: self._collect(iteration, quiet=True))
         random.seed(c.seed)
         torch.manual_seed(c.seed)
 
@@ -265,16 +242,25 @@ class GRPORecipe:
 
         batch: ScoredBatch | None = None
         plan = self.plan
+        staleness = 0
         if self.procs.main:
-            batch, timing = self._collect(iteration)
-            seconds.update(timing)
+            ahead = self.pipeline.take(iteration) if self.pipeline else None
+            if ahead is not None:  # sampled while the last iteration trained
+                batch, staleness = ahead.batch, ahead.staleness
+                seconds.update(ahead.timing)
+                seconds["rollout_wait_s"] = ahead.wait_s
+            else:
+                batch, timing = self._collect(iteration)
+                seconds.update(timing)
             note = self.curriculum.observe(batch.pass_rate)
             if note:
                 self._note(note)
             self._queue(iteration + 1)  # made while this iteration trains
+            if self.pipeline and iteration + 1 < c.iterations:
+                self.pipeline.start(iteration + 1, self.engine_weights)
             clock = time.perf_counter()
         self._show(iteration, "packing")
-        batch = _broadcast(batch, self.procs)
+        batch = broadcast(batch, self.procs)
         adv = compute_advantages(batch.samples, c)
         steps = split_steps(adv.scored, c)
         phase("packing")
@@ -288,6 +274,7 @@ class GRPORecipe:
         phase("weight_sync")
         record = {
             "iteration": iteration + 1,
+            "staleness": staleness,
             "mean_reward": batch.mean_reward,
             "pass_rate": batch.pass_rate,
             "solved_rate": batch.solved_rate,
@@ -335,9 +322,11 @@ class GRPORecipe:
         position = plan.position if plan.position is not None else self.source.variant.rung(plan.difficulties[0])
         return {"difficulty": round(float(position), 6), "difficulty_mix": plan.counts()}
 
-    def _collect(self, iteration: int) -> tuple[ScoredBatch, dict[str, float]]:
+    def _collect(self, iteration: int, quiet: bool = False) -> tuple[ScoredBatch, dict[str, float]]:
+        """Iteration ``iteration``'s scored rollouts; ``quiet``: on the pipeline's thread (no display)."""
+        show = (lambda phase: None) if quiet else (lambda phase: self._show(iteration, phase))
         try:
-            return collect(self.agent, self.source, self.config, iteration, lambda phase: self._show(iteration, phase))
+            return collect(self.agent, self.source, self.config, iteration, show)
         except RolloutError as err:
             raise TrainError(f"{err}; {self._resume_hint()}") from None
 
@@ -358,12 +347,15 @@ class GRPORecipe:
             raise TrainError(f"{err}; {self._resume_hint()}") from None
 
     def _sync_weights(self, iteration: int) -> None:
+        if self.pipeline:  # the next iteration's rollouts finish on the old weights first
+            self.pipeline.wait()
         weights = self.policy.hf_state_dict()  # every rank gathers; rank 0 gets the tensors
         if self.procs.main:
             try:
                 self.sync.push(weights.items(), step=iteration)
             except (ValueError, RuntimeError) as err:
                 raise TrainError(f"moving the new weights into vLLM failed: {err}; {self._resume_hint()}") from None
+        self.engine_weights = iteration + 1
 
     # ------------------------------------------------------------------ validation and checkpoints
 
@@ -402,6 +394,7 @@ class GRPORecipe:
             "curriculum": self.curriculum.state_dict() if self.curriculum else None,
             "record": record,
             "adapter": self._adapter_state(),
+            "pending_rollouts": self.pipeline.state_dict() if self.pipeline else None,
         }
         torch.save(state, staging / STATE)
         (staging / CONFIG).write_text(self.config.to_toml(), encoding="utf-8")
@@ -425,7 +418,7 @@ class GRPORecipe:
         return state
 
     def _restore(self, state: dict) -> None:
-        self.start_iteration = int(state["iteration"])
+        self.start_iteration = self.engine_weights = int(state["iteration"])
         self.best_val = state["best_val"]
         self.curriculum.load_state_dict(state.get("curriculum"))
         if state.get("adapter"):
@@ -433,6 +426,8 @@ class GRPORecipe:
         self.policy.load_optimizer_state_dict(self.optimizer, state["optimizer"])
         random.setstate(state["rng"]["python"])
         torch.set_rng_state(state["rng"]["torch"])
+        if self.pipeline:  # the next iteration's rollouts, sampled before the run stopped
+            self.pipeline.load_state_dict(state.get("pending_rollouts"))
         if self.procs.main:
             self.history = self.run_dir.keep_metrics_until(self.start_iteration, state.get("record"))
             for val_dir in (self.out_dir / "val").glob("iter-*"):  # validations of iterations to be redone
@@ -476,9 +471,9 @@ class GRPORecipe:
                 is_best = self.best_val is None or record["val_reward"] > self.best_val
                 if is_best:
                     self.best_val = record["val_reward"]
-            is_best = bool(_broadcast(is_best, self.procs))
+            is_best = bool(broadcast(is_best, self.procs))
             # a SIGTERM (preemption) during the iteration: rank 0's decides for every rank
-            stopping = _broadcast(stop.requested, self.procs) if not final else None
+            stopping = broadcast(stop.requested, self.procs) if not final else None
             record["seconds"] = round(time.perf_counter() - start, 4)
             if done % c.save_every == 0 or final or is_best or stopping:  # best is always kept
                 self._show(i, "checkpoint")
@@ -523,7 +518,7 @@ class GRPORecipe:
             self.run_dir.append_metrics(record)
             self.history.append(record)
             self._report(record)
-        self.best_val = _broadcast(self.best_val, self.procs)
+        self.best_val = broadcast(self.best_val, self.procs)
 
     def cleanup(self) -> None:
         if self.trackers is not None:
@@ -532,8 +527,11 @@ class GRPORecipe:
         if self.console is not None and hasattr(self.console, "close"):
             self.console.close()
         if self.agent is not None:
-            self.agent.close()
+            self.agent.close()  # first: it ends a collection the pipeline may still be running
             self.agent = None
+        if self.pipeline is not None:
+            self.pipeline.close()
+            self.pipeline = None
         if self.source is not None:
             self.source.close()
             self.source = None

@@ -16,6 +16,10 @@ Loss, per trained token ``t`` of a sample with advantage ``A``::
     kl     = exp(ref - logprob) - (ref - logprob) - 1          (k3 estimator; only if kl_coef > 0)
     loss_t = pg + kl_coef * kl
 
+With pipelined rollouts (``max_off_policy_steps`` > 0, ``PackedBatch.proximal_logprobs`` set)
+the ratio is taken against the trainer's logprobs at the start of the iteration instead, and
+``pg`` is weighted by the truncated importance weight of :mod:`trainers.off_policy`;
+
 summed with weight 1 (``loss_normalization="token"``) or ``1 / n_s``, the sample's trained-token
 count (``"sequence"``), and divided by ``normalizer``: the trained tokens (or samples) of the
 whole iteration, counted before micro-batching (``PackedBatch.normalizer`` on the full batch).
@@ -35,7 +39,11 @@ from dataclasses import dataclass, fields
 import torch
 
 from trainers.config import GRPOConfig
+from trainers.off_policy import importance_weights, logprob_mismatch
 from trainers.packing import PackedBatch
+
+#: LossMetrics fields that count tokens (integers after a sum over ranks).
+_COUNTS = ("tokens", "clipped", "weight_truncated", "mismatch_tokens")
 
 
 class LossInputError(ValueError):
@@ -184,6 +192,16 @@ class LossMetrics:
     """False when any part used the -logprob estimate."""
     kl_sum: float = 0.0
     """Sum of k3 KL estimates (0 without reference logprobs)."""
+    weight_sum: float = 0.0
+    """Sum of the off-policy importance weights (1 per token when rollouts are on-policy)."""
+    weight_truncated: int = 0
+    """Trained tokens whose importance weight was capped or masked (:mod:`trainers.off_policy`)."""
+    mismatch_tokens: int = 0
+    """Trained tokens the engine-vs-trainer logprob mismatch was measured on."""
+    mismatch_abs_sum: float = 0.0
+    """Sum of ``|trainer logprob - sampling logprob|`` over them."""
+    mismatch_kl_sum: float = 0.0
+    """Sum of the k3 estimates of KL(engine || trainer) over them."""
 
     def __add__(self, other: LossMetrics) -> LossMetrics:
         out = LossMetrics()
@@ -201,16 +219,20 @@ class LossMetrics:
         values = [float(getattr(self, n)) for n in names] + [float(not self.entropy_exact)]
         t = torch.tensor(values, dtype=torch.float64, device=device)
         dist.all_reduce(t, group=group)
-        out = LossMetrics(
-            **{n: (int(round(v)) if n in ("tokens", "clipped") else v) for n, v in zip(names, t.tolist())}
-        )
+        out = LossMetrics(**{n: (int(round(v)) if n in _COUNTS else v) for n, v in zip(names, t.tolist())})
         out.entropy_exact = t[-1].item() == 0
         return out
 
-    def means(self) -> dict[str, float]:
-        """The figures to log: loss, policy_loss, kl_loss, clip_fraction, ratio, entropy, kl, tokens."""
+    def means(self) -> dict[str, float | None]:
+        """The figures to log: loss, policy_loss, kl_loss, clip_fraction, ratio, entropy, kl, tokens,
+        importance_weight, importance_truncated_fraction, and logprob_mismatch(_kl) (None if not measured)."""
         n = max(self.tokens, 1)
+        m = self.mismatch_tokens
         return {
+            "importance_weight": self.weight_sum / n,
+            "importance_truncated_fraction": self.weight_truncated / n,
+            "logprob_mismatch": self.mismatch_abs_sum / m if m else None,
+            "logprob_mismatch_kl": self.mismatch_kl_sum / m if m else None,
             "loss": self.loss,
             "policy_loss": self.policy_loss,
             "kl_loss": self.kl_loss,
@@ -231,12 +253,16 @@ def grpo_loss(
     world_size: int = 1,
     ref_logprobs: torch.Tensor | None = None,
     entropy: torch.Tensor | None = None,
+    measure_mismatch: bool = False,
 ) -> tuple[torch.Tensor, LossMetrics]:
     """The clipped GRPO loss of one micro-batch and its metrics; see the module docstring.
 
     ``logprobs`` (with gradient) and ``ref_logprobs``/``entropy`` (without) are ``[rows, seq]``
     over ``batch``'s targets (:func:`batch_logprobs`). Call ``backward`` on each micro-batch's
-    loss; do not average them.
+    loss; do not average them. With ``batch.proximal_logprobs`` (off-policy rollouts), the ratio is
+    taken against them and each token weighted as :func:`trainers.off_policy.importance_weights`
+    says. ``measure_mismatch``: also measure the engine-vs-trainer mismatch, with the proximal
+    logprobs or, without them, ``logprobs`` (right only before the iteration's first update).
     """
     if logprobs.shape != batch.loss_mask.shape:
         raise LossInputError(
@@ -256,12 +282,25 @@ def grpo_loss(
     dtype = torch.promote_types(logprobs.dtype, torch.float32)
     device = logprobs.device
     mask = batch.loss_mask.to(device)
-    old = batch.sampling_logprobs.to(device, dtype)
+    sampling = batch.sampling_logprobs.to(device, dtype)
+    proximal = batch.proximal_logprobs
+    old = sampling if proximal is None else proximal.to(device, dtype)
     adv = batch.advantages.to(device, dtype)
     lp = torch.where(mask, logprobs.to(dtype), old)  # ratio 1 off the mask: no inf * 0 there
     ratio = torch.exp(lp - old)
     clipped_ratio = ratio.clamp(1.0 - config.epsilon_low, 1.0 + config.epsilon_high)
     pg = -torch.minimum(ratio * adv, clipped_ratio * adv)
+    truncated = 0
+    if proximal is not None:  # rollouts of older weights: the decoupled objective (trainers.off_policy)
+        is_weight, truncated = importance_weights(
+            old,
+            sampling,
+            mask,
+            batch.sample_index.to(device),
+            mode=config.off_policy_correction,
+            cap=config.importance_weight_cap,
+        )
+        pg = pg * is_weight.to(dtype)
     if config.loss_normalization == "token":
         weights = mask.to(dtype)
     else:
@@ -281,6 +320,8 @@ def grpo_loss(
             (adv < 0) & (ratio < 1.0 - config.epsilon_low)
         )
         ent = entropy.to(device, dtype) if entropy is not None else -lp
+        weight_sum = float(is_weight[mask].sum()) if proximal is not None else float(tokens)
+        mismatch = logprob_mismatch(old if proximal is not None else lp, sampling, mask) if measure_mismatch else None
         metrics = LossMetrics(
             loss=float(loss) / world_size,
             policy_loss=float(policy_loss) / world_size,
@@ -291,6 +332,11 @@ def grpo_loss(
             entropy_sum=float(ent[mask].sum()),
             entropy_exact=entropy is not None or tokens == 0,
             kl_sum=0.0 if kl is None else float(kl[mask].sum()),
+            weight_sum=weight_sum,
+            weight_truncated=truncated,
+            mismatch_tokens=mismatch.tokens if mismatch else 0,
+            mismatch_abs_sum=mismatch.abs_sum if mismatch else 0.0,
+            mismatch_kl_sum=mismatch.kl_sum if mismatch else 0.0,
         )
     if not math.isfinite(metrics.loss):
         raise LossInputError(f"the loss is not finite ({metrics.loss}); check the logits and sampling logprobs")

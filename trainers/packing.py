@@ -73,6 +73,10 @@ class PackedBatch:
     not truncated); :meth:`select_rows` keeps it as is."""
     prompt_copies: int
     """How many stems these rows store (one per unit per row it appears in)."""
+    proximal_logprobs: torch.Tensor | None = None
+    """The target's logprob under the trainer's weights at the start of the iteration (float64, no gradient;
+    0 where not trained), set only when rollouts may be off-policy (``max_off_policy_steps`` > 0):
+    see :mod:`trainers.off_policy`. None: the sampling policy is the trainer's own."""
 
     @property
     def num_rows(self) -> int:

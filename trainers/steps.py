@@ -2,6 +2,8 @@
 
 * :func:`lr_factor` -- the learning-rate schedule;
 * :func:`split_steps` -- the iteration's scored samples split into packed optimizer steps;
+* :func:`proximal_logprobs` -- with off-policy rollouts, a rank's logprobs of a step's targets under
+  the weights at the start of the iteration (no gradient; :mod:`trainers.off_policy`);
 * :func:`optimizer_step` -- one optimizer step over a packed batch: micro-batches, the GRPO loss,
   backward, gradient clipping, the update; a non-finite loss or gradient, or running out of
   memory, raises :class:`StepError` before anything is applied;
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -71,6 +73,23 @@ def split_steps(scored: Sequence[ScoredSample], config: GRPOConfig) -> list[Pack
     return [pack(share, config.row_len) for share in shares if share]
 
 
+def proximal_logprobs(
+    policy, batch: PackedBatch, config: GRPOConfig, *, device: Any, rank: int = 0, world_size: int = 1
+) -> torch.Tensor:
+    """``[rows, row_len]`` logprobs of the targets of this rank's :meth:`PackedBatch.shard` of ``batch``
+    under the policy's weights now (no gradient; on the CPU, float64 like ``sampling_logprobs``), micro-batch
+    by micro-batch as :func:`optimizer_step` runs them (every rank calls it: FSDP gathers collectively)."""
+    shard = batch.shard(rank, world_size)
+    parts = []
+    with torch.no_grad():
+        for mb in shard.micro_batches(config.micro_batch_rows):
+            mb = mb.to(device)
+            logits = policy.forward(mb.tokens, attention_mask(mb), mb.positions)
+            parts.append(batch_logprobs(logits, mb, config)[0].to("cpu", torch.float64))
+            del logits
+    return torch.cat(parts) if parts else torch.zeros(0, batch.row_len, dtype=torch.float64)
+
+
 def optimizer_step(
     policy,
     optimizer,
@@ -81,14 +100,21 @@ def optimizer_step(
     rank: int = 0,
     world_size: int = 1,
     reference=None,
+    proximal: torch.Tensor | None = None,
+    measure_mismatch: bool = False,
 ) -> StepResult:
     """One optimizer step over ``batch`` (every rank calls it with the whole batch; each trains its
     :meth:`PackedBatch.shard`): the GRPO loss normalised over the whole batch, backward per
     micro-batch of ``micro_batch_rows``, the gradient clipped to ``max_grad_norm`` (0: not clipped),
-    then ``optimizer.step()``. ``reference``: the frozen policy of the KL term, or None."""
+    then ``optimizer.step()``. ``reference``: the frozen policy of the KL term, or None.
+    ``proximal``: this rank's :func:`proximal_logprobs` of the batch, for off-policy rollouts (None:
+    on-policy). ``measure_mismatch``: measure the engine-vs-trainer logprob mismatch (see
+    :func:`trainers.loss.grpo_loss`)."""
     c = config
     normalizer = batch.normalizer(c.loss_normalization)
     shard = batch.shard(rank, world_size)
+    if proximal is not None:
+        shard = replace(shard, proximal_logprobs=proximal)
     optimizer.zero_grad(set_to_none=True)
     total = LossMetrics()
     try:
@@ -102,7 +128,14 @@ def optimizer_step(
             logits = policy.forward(mb.tokens, mask, mb.positions)
             logprobs, entropy = batch_logprobs(logits, mb, c, entropy=True)
             loss, metrics = grpo_loss(
-                logprobs, mb, c, normalizer=normalizer, world_size=world_size, ref_logprobs=ref, entropy=entropy
+                logprobs,
+                mb,
+                c,
+                normalizer=normalizer,
+                world_size=world_size,
+                ref_logprobs=ref,
+                entropy=entropy,
+                measure_mismatch=measure_mismatch,
             )
             loss.backward()
             total = total + metrics
@@ -141,15 +174,37 @@ def train_iteration(
     """Iteration ``iteration``'s optimizer steps at ``learning_rate * lr_factor`` (the schedule is a
     function of the iteration: nothing of it to save), and the figures ``metrics.jsonl`` logs:
     ``loss``, ``clip_fraction``, ``mean_ratio``, ``entropy``, ``kl`` (means over every rank's trained
-    tokens), ``grad_norm`` (the largest of the steps) and ``tokens_trained``."""
+    tokens), ``grad_norm`` (the largest of the steps), ``tokens_trained``, and the engine-vs-trainer
+    figures ``logprob_mismatch``/``logprob_mismatch_kl`` (:mod:`trainers.off_policy`: on-policy, over
+    the first step's tokens, whose forward pass runs before any update; off-policy, over every token,
+    from the proximal pass), ``importance_weight`` and ``importance_truncated_fraction``.
+
+    Off-policy rollouts (``max_off_policy_steps`` > 0): every step's proximal logprobs are taken
+    first, with the weights the iteration starts from, then the steps train against them."""
     for group in optimizer.param_groups:
         group["lr"] = config.learning_rate * lr_factor(config, iteration)
     policy.model.train()
+    off_policy = config.max_off_policy_steps > 0
+    proximal = [
+        proximal_logprobs(policy, batch, config, device=device, rank=rank, world_size=world_size)
+        if off_policy
+        else None
+        for batch in steps
+    ]
     total = LossMetrics()
     grad_norms = []
-    for batch in steps:
+    for k, batch in enumerate(steps):
         result = optimizer_step(
-            policy, optimizer, batch, config, device=device, rank=rank, world_size=world_size, reference=reference
+            policy,
+            optimizer,
+            batch,
+            config,
+            device=device,
+            rank=rank,
+            world_size=world_size,
+            reference=reference,
+            proximal=proximal[k],
+            measure_mismatch=off_policy or k == 0,
         )
         total = total + result.metrics
         grad_norms.append(result.grad_norm)
@@ -164,4 +219,8 @@ def train_iteration(
         "kl": means["kl"],
         "grad_norm": max(grad_norms) if grad_norms else 0.0,
         "tokens_trained": int(total.tokens),
+        "logprob_mismatch": means["logprob_mismatch"],
+        "logprob_mismatch_kl": means["logprob_mismatch_kl"],
+        "importance_weight": means["importance_weight"],
+        "importance_truncated_fraction": means["importance_truncated_fraction"],
     }

@@ -120,7 +120,12 @@ def test_train_iteration_sets_the_schedules_rate_and_logs_its_figures():
     optimizer = torch.optim.SGD(model.parameters(), lr=123.0)
     out = train_iteration(Policy(model), optimizer, steps, config, 2, device="cpu")
     assert optimizer.param_groups[0]["lr"] == pytest.approx(0.005)  # linear: iteration 2 of 4
-    assert set(out) == {"loss", "clip_fraction", "mean_ratio", "entropy", "kl", "grad_norm", "tokens_trained"}
+    assert set(out) == {"loss", "clip_fraction", "mean_ratio", "entropy", "kl", "grad_norm", "tokens_trained"} | {
+        "logprob_mismatch",
+        "logprob_mismatch_kl",
+        "importance_weight",
+        "importance_truncated_fraction",
+    }
     assert out["tokens_trained"] == sum(s.num_trained_tokens for s in steps)
     assert 0 < out["clip_fraction"] < 1 and out["kl"] == 0.0 and out["entropy"] > 0
     assert math.isfinite(out["loss"]) and out["grad_norm"] > 0

@@ -33,6 +33,14 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path, reference):
     assert (out / "latest").resolve().name == "iter-000006"
 
 
+def test_the_synchronous_run_samples_with_the_weights_it_trains(reference):
+    """max_off_policy_steps = 0 (the default): no rollout is older than the weights it trains, and the
+    engine-vs-trainer logprob mismatch, logged every iteration, is vLLM's numerics only."""
+    rows = [r for r in reference if r["iteration"] > 0]
+    assert [r["staleness"] for r in rows] == [0] * 6
+    assert all(0 <= r["logprob_mismatch"] < 1e-4 and r["importance_weight"] == 1.0 for r in rows)
+
+
 def test_sigterm_stops_at_a_safe_point_with_143_and_resume_equals_an_uninterrupted_run(tmp_path, reference):
     """A cluster's preemption: SIGTERM mid-run; the run finishes its iteration, saves it (even between
     save_every checkpoints), exits 143 with one line, and --resume continues as if never stopped."""
