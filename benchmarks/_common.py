@@ -58,9 +58,17 @@ def fill_pool(env, label: str, total: int) -> float:
     return time.perf_counter() - start
 
 
-def clue_train(name: str, out, args: list[str], settings: list[str]) -> tuple[list[dict], float]:
-    """`clue train --agent tiny --out OUT ARGS --set S ...` in a fresh process from the repository root;
-    its metrics.jsonl lines and its wall seconds (a failed run ends the benchmark with its stderr)."""
+def clue_train(
+    name: str,
+    out,
+    args: list[str],
+    settings: list[str],
+    env: dict[str, str] | None = None,
+    cpus: set[int] | None = None,
+) -> tuple[list[dict], float]:
+    """`clue train --agent tiny --out OUT ARGS --set S ...` in a fresh process from the repository root
+    (``env``: more environment variables; ``cpus``: the cores its process is pinned to); its metrics.jsonl
+    lines and its wall seconds (a failed run ends the benchmark with its stderr)."""
     import json
     import subprocess
     from pathlib import Path
@@ -69,10 +77,11 @@ def clue_train(name: str, out, args: list[str], settings: list[str]) -> tuple[li
     cmd = [sys.executable, "-m", "cli", "train", "--agent", "tiny", "--out", str(out), *args]
     for item in settings:
         cmd += ["--set", item]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]), **(env or {}))
     ERR.print(f"[{name}] {' '.join(cmd[2:])}")
     started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, preexec_fn=pin)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"[{name}] clue train failed:\n{proc.stderr[-3000:]}")
