@@ -101,15 +101,18 @@ def optimizer_step(
     world_size: int = 1,
     reference=None,
     proximal: torch.Tensor | None = None,
+    off_policy: bool = False,
     measure_mismatch: bool = False,
 ) -> StepResult:
     """One optimizer step over ``batch`` (every rank calls it with the whole batch; each trains its
     :meth:`PackedBatch.shard`): the GRPO loss normalised over the whole batch, backward per
     micro-batch of ``micro_batch_rows``, the gradient clipped to ``max_grad_norm`` (0: not clipped),
     then ``optimizer.step()``. ``reference``: the frozen policy of the KL term, or None.
-    ``proximal``: this rank's :func:`proximal_logprobs` of the batch, for off-policy rollouts (None:
-    on-policy). ``measure_mismatch``: measure the engine-vs-trainer logprob mismatch (see
-    :func:`trainers.loss.grpo_loss`)."""
+    ``off_policy``: the rollouts may be older than the weights (the decoupled loss of
+    :mod:`trainers.off_policy`), against ``proximal`` (this rank's :func:`proximal_logprobs` of the
+    batch) or, when it is None, against this step's own forward pass (detached: right for a step that
+    runs on the weights the iteration starts from, and free). ``measure_mismatch``: measure the
+    engine-vs-trainer logprob mismatch (see :func:`trainers.loss.grpo_loss`)."""
     c = config
     normalizer = batch.normalizer(c.loss_normalization)
     shard = batch.shard(rank, world_size)
@@ -127,6 +130,8 @@ def optimizer_step(
                     ref = batch_logprobs(reference.forward(mb.tokens, mask, mb.positions), mb, c)[0]
             logits = policy.forward(mb.tokens, mask, mb.positions)
             logprobs, entropy = batch_logprobs(logits, mb, c, entropy=True)
+            if off_policy and proximal is None:
+                mb = replace(mb, proximal_logprobs=logprobs.detach())
             loss, metrics = grpo_loss(
                 logprobs,
                 mb,
@@ -179,17 +184,18 @@ def train_iteration(
     the first step's tokens, whose forward pass runs before any update; off-policy, over every token,
     from the proximal pass), ``importance_weight`` and ``importance_truncated_fraction``.
 
-    Off-policy rollouts (``max_off_policy_steps`` > 0): every step's proximal logprobs are taken
-    first, with the weights the iteration starts from, then the steps train against them."""
+    Off-policy rollouts (``max_off_policy_steps`` > 0): the proximal logprobs are those of the weights the
+    iteration starts from: the first step's come from its own forward pass, every later step's from a
+    pass without gradient taken before the first update."""
     for group in optimizer.param_groups:
         group["lr"] = config.learning_rate * lr_factor(config, iteration)
     policy.model.train()
     off_policy = config.max_off_policy_steps > 0
     proximal = [
         proximal_logprobs(policy, batch, config, device=device, rank=rank, world_size=world_size)
-        if off_policy
+        if off_policy and k > 0
         else None
-        for batch in steps
+        for k, batch in enumerate(steps)
     ]
     total = LossMetrics()
     grad_norms = []
@@ -204,6 +210,7 @@ def train_iteration(
             world_size=world_size,
             reference=reference,
             proximal=proximal[k],
+            off_policy=off_policy,
             measure_mismatch=off_policy or k == 0,
         )
         total = total + result.metrics

@@ -146,7 +146,9 @@ def test_the_packed_off_policy_step_has_the_unpacked_formulas_gradient(correctio
     want_loss.backward()
     want = grads(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.0)
-    result = optimizer_step(Policy(model), optimizer, batch, config, device="cpu", proximal=prox, measure_mismatch=True)
+    result = optimizer_step(
+        Policy(model), optimizer, batch, config, device="cpu", proximal=prox, off_policy=True, measure_mismatch=True
+    )
     assert result.metrics.loss == pytest.approx(want_loss.item(), rel=1e-6)
     for name, p in model.named_parameters():
         # torchtune's RMSNorm computes in float32 even in a float64 model: packed and unpacked logprobs agree
@@ -170,7 +172,9 @@ def test_off_policy_rollouts_of_the_trainers_own_weights_train_as_on_policy_ones
     optimizer = torch.optim.SGD(model.parameters(), lr=0.0)
     a = optimizer_step(Policy(model), optimizer, batch, on, device="cpu", measure_mismatch=True)
     grads_on = grads(model)
-    b = optimizer_step(Policy(model), optimizer, batch, off, device="cpu", proximal=exact, measure_mismatch=True)
+    b = optimizer_step(
+        Policy(model), optimizer, batch, off, device="cpu", proximal=exact, off_policy=True, measure_mismatch=True
+    )
     assert b.metrics.loss == pytest.approx(a.metrics.loss, rel=1e-12)
     for name, g in grads(model).items():
         torch.testing.assert_close(g, grads_on[name], rtol=1e-12, atol=1e-15)
@@ -200,3 +204,20 @@ def test_an_off_policy_iteration_takes_every_steps_proximal_logprobs_before_the_
     assert int(first.sum()) < on["tokens_trained"] == off["tokens_trained"]
     assert on["importance_weight"] == 1.0 and on["importance_truncated_fraction"] == 0.0
     assert off["importance_weight"] != 1.0
+
+
+def test_a_step_on_the_iterations_starting_weights_is_its_own_proximal_pass():
+    """The first step of an iteration needs no pass of its own: its forward's logprobs, detached, are the
+    proximal ones; the loss and the gradient equal those against a separate pass without gradient."""
+    config = GRPOConfig(max_grad_norm=0.0, row_len=ROW_LEN, max_off_policy_steps=1, importance_weight_cap=1.5)
+    model = tiny_qwen2()
+    _, batch = scenario(config, model, seeds=(0, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.0)
+    prox = proximal_logprobs(Policy(model), batch, config, device="cpu")
+    a = optimizer_step(Policy(model), optimizer, batch, config, device="cpu", proximal=prox, off_policy=True)
+    want = grads(model)
+    b = optimizer_step(Policy(model), optimizer, batch, config, device="cpu", off_policy=True)
+    assert b.metrics.loss == pytest.approx(a.metrics.loss, rel=1e-9)
+    assert b.metrics.weight_truncated == a.metrics.weight_truncated > 0
+    for name, g in grads(model).items():
+        torch.testing.assert_close(g, want[name], rtol=1e-7, atol=1e-12)
