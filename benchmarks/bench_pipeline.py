@@ -3,12 +3,14 @@
 Runs ``clue train --agent tiny`` twice from the same seed, side by side in one run: with
 ``max_off_policy_steps=0`` (rollouts, then training, then the weight sync) and ``=1`` (the next
 iteration's rollouts sampled while this one trains; :mod:`trainers.pipeline`). Both give the engine
-and the trainer separate cores, the only way overlap can pay on a small machine: the engine in its
-own processes (``agent_args=in_process:0``) with vLLM's OpenMP threads bound to ``--engine-cpus``
-(``VLLM_CPU_OMP_THREADS_BIND``), the trainer's process pinned to ``--trainer-cpus`` with that many
-torch threads. Prints per variant the median seconds of an iteration (validation left out), of its
-phases, the rollouts' staleness and logprob mismatch, and the held-out rewards; then the ratio of
-the medians (the issue's goal: <= 0.75) and of the best held-out reward.
+and the trainer cores of their own, the only way overlap can pay on a small machine: the engine in
+its own processes (``agent_args=in_process:0``) with vLLM's worker threads bound to
+``--engine-cpus`` (``VLLM_CPU_OMP_THREADS_BIND``), the trainer with one torch thread per core of
+``--trainer-cpus``; with ``--pin-trainer`` its whole process (its Python threads too: the rollout
+thread, the engine's client) is pinned there as well, otherwise the OS places those. Prints per
+variant the median seconds of an iteration (validation left out), of its phases, the rollouts'
+staleness and logprob mismatch, and the held-out rewards; then the ratio of the medians (the
+issue's goal: <= 0.75) and the best held-out rewards.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--iterations", type=int, default=150, help="iterations per run (default: the preset's 150)")
     parser.add_argument("--engine-cpus", default="0", help="cores of vLLM's worker (default %(default)s)")
     parser.add_argument("--trainer-cpus", default="1", help="cores of the trainer's process (default %(default)s)")
+    parser.add_argument("--pin-trainer", action="store_true", help="pin the trainer's whole process to its cores")
     parser.add_argument("--set", action="append", default=[], help="a setting for both runs (FIELD=VALUE)")
     args = parser.parse_args(argv)
     engine, trainer = _cpus(args.engine_cpus), _cpus(args.trainer_cpus)
@@ -50,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 
     for line in machine_facts(f"torch {torch.__version__}, vllm {vllm.__version__}"):
         print(line)
-    print(f"engine on cores {sorted(engine)}, trainer on cores {sorted(trainer)}")
+    where = "its process pinned there" if args.pin_trainer else "its Python threads placed by the OS"
+    print(f"vLLM's worker on cores {sorted(engine)}; the trainer's torch threads on cores {sorted(trainer)}, {where}")
     env = {"VLLM_CPU_OMP_THREADS_BIND": ",".join(map(str, sorted(engine))), "OMP_NUM_THREADS": str(len(trainer))}
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as scratch:
@@ -58,7 +62,12 @@ def main(argv: list[str] | None = None) -> int:
             settings = ["agent_args=in_process:0", f"max_off_policy_steps={steps}", *args.set]
             out = Path(scratch) / f"run-{steps}"
             results[name] = clue_train(
-                name, out, ["--iterations", str(args.iterations)], settings, env=env, cpus=trainer
+                name,
+                out,
+                ["--iterations", str(args.iterations)],
+                settings,
+                env=env,
+                cpus=trainer if args.pin_trainer else None,
             )
     print(
         "\n| run | iteration s (median) | rollout s | training s | weight sync s | waited for rollouts s "
