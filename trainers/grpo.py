@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import signal
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,17 +42,23 @@ import torch.distributed as dist
 from agents.config import AgentConfig
 from agents.vllm import VllmAgent
 from trainers.advantages import compute_advantages
-from trainers.config import ConfigError, GRPOConfig
+from trainers.config import GRPOConfig
 from trainers.curriculum import Curriculum, Plan
 from trainers.pipeline import RolloutPipeline
-from trainers.presets import get_train_preset
 from trainers.processes import Processes, broadcast, start_processes
 from trainers.puzzle_source import TRAIN_SEED_RANGE, PuzzleSource, check_puzzle_settings, train_seed
 from trainers.rollouts import RolloutError, collect
 from trainers.run_dir import CONFIG, STATE, RunDir, RunDirError, verify_checkpoint
 from trainers.scoring import ScoredBatch, no_signal_note
 from trainers.spec import TrainRequest
-from trainers.startup import base_weights, check_context, curriculum_of, engine_options
+from trainers.startup import (
+    RESUMABLE_CHANGES,
+    base_weights,
+    check_context,
+    curriculum_of,
+    engine_options,
+    resolve_config,
+)
 from trainers.steps import StepError, split_steps, train_iteration
 from trainers.stopping import SafeStop, StopRequested
 from trainers.throughput import FlopModel, mfu, peak_tflops, per_second
@@ -59,53 +66,13 @@ from trainers.trackers import Trackers, check_trackers
 from trainers.validation import Validation, check_ladder, load_validation, validate
 from trainers.weight_sync import WeightSync
 
-#: Settings a resumed run may change; anything else must match the run's config.toml.
-RESUMABLE_CHANGES = (
-    "iterations",
-    "val_every",
-    "save_every",
-    "rollout_concurrency",
-    "rollout_token_budget",
-    "val_ladder",
-    "report_to",
-)
-__all__ = ["GRPORecipe", "TrainError", "resolve_config", "run", "train_seed", "TRAIN_SEED_RANGE"]
+__all__ = ["GRPORecipe", "RESUMABLE_CHANGES", "TrainError", "resolve_config", "run", "train_seed", "TRAIN_SEED_RANGE"]
 
 
 class TrainError(ValueError):
     """The run cannot go on (non-finite loss, out of memory, engine crash): the message says what
     happened and which checkpoint a ``--resume`` starts from. A ValueError, so that the CLI's one
     error path prints it as one line (``CLUE_DEBUG=1`` for the traceback)."""
-
-
-# --------------------------------------------------------------------------- settings
-
-
-def resolve_config(request: TrainRequest) -> GRPOConfig:
-    """The run's settings: the preset of ``request.agent``, then the config file, then the overrides;
-    on ``--resume`` the run's own config.toml, where only :data:`RESUMABLE_CHANGES` may differ."""
-    overrides = dict(GRPOConfig.parse_override(item) for item in request.overrides)
-    if request.resume and (request.out_dir / CONFIG).exists():
-        saved = GRPOConfig.from_mapping(GRPOConfig.read_file(request.out_dir / CONFIG), str(request.out_dir / CONFIG))
-        asked = dict(GRPOConfig.read_file(request.config_file)) if request.config_file else {}
-        asked.update(overrides)
-        if request.agent != saved.agent:
-            asked["agent"] = request.agent
-        differ = [k for k, v in asked.items() if getattr(saved, k) != v and k not in RESUMABLE_CHANGES]
-        if differ:
-            raise ConfigError(
-                f"--resume: {request.out_dir} was trained with other settings ("
-                + ", ".join(f"{k}={getattr(saved, k)!r}, asked {asked[k]!r}" for k in differ)
-                + f"); only {', '.join(RESUMABLE_CHANGES)} may change"
-            )
-        return saved.replace(**{k: v for k, v in asked.items() if k in RESUMABLE_CHANGES})
-    preset = get_train_preset(request.agent)
-    settings: dict[str, Any] = dict(preset.settings) if preset else {}
-    settings["agent"] = request.agent
-    if request.config_file:
-        settings.update(GRPOConfig.read_file(request.config_file))
-    settings.update(overrides)
-    return GRPOConfig.from_mapping(settings, str(request.config_file or "settings"))
 
 
 # --------------------------------------------------------------------------- the recipe
@@ -125,6 +92,8 @@ class GRPORecipe:
         self.plan: Plan | None = None
         self.sync: WeightSync | None = None
         self.pipeline: RolloutPipeline | None = None  # rank 0's, with max_off_policy_steps
+        self.stop: SafeStop | None = None
+        self.engine_lost = False  # rank 0: the engine failed after a stop was asked (a signal to its group)
         self.engine_weights = 0  # iterations trained into the engine's weights
         self.start_iteration = 0
         self.best_val: float | None = None
@@ -244,14 +213,25 @@ class GRPORecipe:
         plan = self.plan
         staleness = 0
         if self.procs.main:
-            ahead = self.pipeline.take(iteration) if self.pipeline else None
-            if ahead is not None:  # sampled while the last iteration trained
-                batch, staleness = ahead.batch, ahead.staleness
-                seconds.update(ahead.timing)
-                seconds["rollout_wait_s"] = ahead.wait_s
-            else:
-                batch, timing = self._collect(iteration)
-                seconds.update(timing)
+            try:
+                ahead = self.pipeline.take(iteration) if self.pipeline else None
+                if ahead is not None:  # sampled while the last iteration trained
+                    batch, staleness = ahead.batch, ahead.staleness
+                    seconds.update(ahead.timing)
+                    seconds["rollout_wait_s"] = ahead.wait_s
+                else:
+                    batch, timing = self._collect(iteration)
+                    seconds.update(timing)
+            except TrainError:
+                if not self._stopping():
+                    raise
+                batch = None
+            if self._stopping() and (batch is None or batch.failed):  # the signal reached the engine too
+                batch = None
+        batch = broadcast(batch, self.procs)
+        if batch is None:  # nothing of this iteration was applied: stop at the last checkpoint, every rank
+            raise self._stopped_at_checkpoint()
+        if self.procs.main:
             note = self.curriculum.observe(batch.pass_rate)
             if note:
                 self._note(note)
@@ -260,7 +240,6 @@ class GRPORecipe:
                 self.pipeline.start(iteration + 1, self.engine_weights)
             clock = time.perf_counter()
         self._show(iteration, "packing")
-        batch = broadcast(batch, self.procs)
         adv = compute_advantages(batch.samples, c)
         steps = split_steps(adv.scored, c)
         phase("packing")
@@ -347,15 +326,34 @@ class GRPORecipe:
             raise TrainError(f"{err}; {self._resume_hint()}") from None
 
     def _sync_weights(self, iteration: int) -> None:
-        if self.pipeline:  # the next iteration's rollouts finish on the old weights first
-            self.pipeline.wait()
         weights = self.policy.hf_state_dict()  # every rank gathers; rank 0 gets the tensors
-        if self.procs.main:
+        if not self.procs.main:
+            self.engine_weights = iteration + 1
+            return
+        try:
+            if self.pipeline:  # the next iteration's rollouts finish on the old weights first
+                self.pipeline.wait()
             try:
                 self.sync.push(weights.items(), step=iteration)
             except (ValueError, RuntimeError) as err:
                 raise TrainError(f"moving the new weights into vLLM failed: {err}; {self._resume_hint()}") from None
+        except TrainError:
+            if not self._stopping():
+                raise
+            self.engine_lost = True  # stopping anyway: the run stops at its last checkpoint
         self.engine_weights = iteration + 1
+
+    def _stopping(self) -> bool:
+        return self.stop is not None and self.stop.requested is not None
+
+    def _stopped_at_checkpoint(self) -> StopRequested:
+        """A stop whose signal also ended the engine (torchrun and SLURM signal a worker's whole process
+        group): the iteration cannot finish, so the run stops at its last checkpoint, every rank alike."""
+        latest = self.run_dir.latest() if self.procs.main and self.run_dir else None
+        where = broadcast(str(latest) if latest else None, self.procs)
+        signum = self.stop.requested if self._stopping() else signal.SIGTERM
+        place = f"at the last checkpoint, {where}" if where else "before the first checkpoint"
+        return StopRequested(signum, f"the signal reached the vLLM engine too; stopped {place}; continue with --resume")
 
     # ------------------------------------------------------------------ validation and checkpoints
 
@@ -444,7 +442,11 @@ class GRPORecipe:
 
     def run(self) -> dict[str, Any]:
         with SafeStop() as stop:
-            return self._run(stop)
+            self.stop = stop
+            try:
+                return self._run(stop)
+            finally:
+                self.stop = None
 
     def _run(self, stop: SafeStop) -> dict[str, Any]:
         c = self.config
@@ -461,7 +463,7 @@ class GRPORecipe:
             sampled += record["rollout_tokens"]  # the scored batch was broadcast: the same on every rank
             final = done == c.iterations or bool(c.rollout_token_budget and sampled >= c.rollout_token_budget)
             is_best = False
-            if self.procs.main and c.val_every and (done % c.val_every == 0 or final):
+            if self.procs.main and c.val_every and (done % c.val_every == 0 or final) and not self.engine_lost:
                 self._show(i, "validation")
                 t = time.perf_counter()
                 record["val_reward"] = self.validate(done)
@@ -473,7 +475,10 @@ class GRPORecipe:
                     self.best_val = record["val_reward"]
             is_best = bool(broadcast(is_best, self.procs))
             # a SIGTERM (preemption) during the iteration: rank 0's decides for every rank
-            stopping = broadcast(stop.requested, self.procs) if not final else None
+            stopping = broadcast((None if final else stop.requested, self.engine_lost), self.procs)
+            if stopping[1]:  # the engine went with the signal: what this iteration trained is redone on resume
+                raise self._stopped_at_checkpoint()
+            stopping = stopping[0]
             record["seconds"] = round(time.perf_counter() - start, 4)
             if done % c.save_every == 0 or final or is_best or stopping:  # best is always kept
                 self._show(i, "checkpoint")

@@ -1,12 +1,15 @@
 """What ``clue train`` resolves and checks before the run's folder is written, so a run that cannot
 start (missing weights, too few GPUs, a curriculum off the variant's scale, an answer with no room
 beside its prompt, a bad engine setting) fails in seconds with one line and leaves nothing behind.
-Plain functions of the settings (and of the device the trainer runs on)."""
+Plain functions of the settings (and of the device the trainer runs on), and :func:`resolve_config`,
+which makes the settings of a run from its preset, file and overrides (or from the run itself on
+``--resume``)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -17,6 +20,8 @@ from clue_env.variant import get_variant
 from trainers.config import ConfigError, GRPOConfig
 from trainers.curriculum import Curriculum, CurriculumError, build_curriculum
 from trainers.presets import TrainPreset, get_train_preset
+from trainers.run_dir import CONFIG
+from trainers.spec import TrainRequest
 
 
 def base_weights(config: GRPOConfig) -> Path:
@@ -98,3 +103,42 @@ def curriculum_of(config: GRPOConfig) -> Curriculum:
         return build_curriculum(config, get_variant(config.variant))
     except CurriculumError as err:
         raise ConfigError(f"settings: {err}") from None
+
+
+#: Settings a resumed run may change; anything else must match the run's config.toml.
+RESUMABLE_CHANGES = (
+    "iterations",
+    "val_every",
+    "save_every",
+    "rollout_concurrency",
+    "rollout_token_budget",
+    "val_ladder",
+    "report_to",
+)
+
+
+def resolve_config(request: TrainRequest) -> GRPOConfig:
+    """The run's settings: the preset of ``request.agent``, then the config file, then the overrides;
+    on ``--resume`` the run's own config.toml, where only :data:`RESUMABLE_CHANGES` may differ."""
+    overrides = dict(GRPOConfig.parse_override(item) for item in request.overrides)
+    if request.resume and (request.out_dir / CONFIG).exists():
+        saved = GRPOConfig.from_mapping(GRPOConfig.read_file(request.out_dir / CONFIG), str(request.out_dir / CONFIG))
+        asked = dict(GRPOConfig.read_file(request.config_file)) if request.config_file else {}
+        asked.update(overrides)
+        if request.agent != saved.agent:
+            asked["agent"] = request.agent
+        differ = [k for k, v in asked.items() if getattr(saved, k) != v and k not in RESUMABLE_CHANGES]
+        if differ:
+            raise ConfigError(
+                f"--resume: {request.out_dir} was trained with other settings ("
+                + ", ".join(f"{k}={getattr(saved, k)!r}, asked {asked[k]!r}" for k in differ)
+                + f"); only {', '.join(RESUMABLE_CHANGES)} may change"
+            )
+        return saved.replace(**{k: v for k, v in asked.items() if k in RESUMABLE_CHANGES})
+    preset = get_train_preset(request.agent)
+    settings: dict[str, Any] = dict(preset.settings) if preset else {}
+    settings["agent"] = request.agent
+    if request.config_file:
+        settings.update(GRPOConfig.read_file(request.config_file))
+    settings.update(overrides)
+    return GRPOConfig.from_mapping(settings, str(request.config_file or "settings"))

@@ -1,16 +1,19 @@
 """`clue train --agent tiny` over several processes: ``torchrun --nproc-per-node 2`` on gloo (FSDP2 over
 two processes), and two torchrun agents as two nodes (``--nnodes 2 --node-rank 0/1``, rendezvous on
-127.0.0.1): the same rewards and, within float tolerance, the same losses as one process.
+127.0.0.1): the same rewards and, within float tolerance, the same losses as one process; and a
+SIGTERM to the torchrun launcher (a cluster's preemption) stops every rank at the same safe point,
+after which a ``--resume``d torchrun run equals one process.
 """
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 
 import pytest
 
-from tests.trainers.runs import ROOT, free_port, metrics, run_env
+from tests.trainers.runs import ROOT, free_port, metrics, run_env, wait_for_iteration
 
 pytestmark = pytest.mark.slow
 
@@ -64,4 +67,40 @@ def test_two_nodes_launched_as_on_a_cluster_equal_one_process(tmp_path, referenc
     for p, (stdout, stderr) in zip(procs, outputs):
         assert p.returncode == 0, stderr[-3000:] + stdout[-2000:]
     assert outputs[0][0].count("wrote") == 1 and "wrote" not in outputs[1][0], "only global rank 0 reports"
+    assert_equals_one_process(metrics(out), reference)
+
+
+def test_sigterm_to_torchrun_stops_every_rank_at_a_safe_point_and_resume_equals_one_process(tmp_path, reference):
+    """torchrun passes a SIGTERM on to each worker's whole process group (as SLURM signals every process
+    of a job step), so rank 0's vLLM engine gets it too and dies: that iteration cannot finish. Rank 0
+    says so to every rank, and all stop together at the last checkpoint, exit 143, nothing of the
+    unfinished iteration written; ``--resume`` redoes it and equals one process."""
+    out = tmp_path / "run"
+    launch = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2"]
+    train = ["-m", "cli", "train", "--agent", "tiny", "--out", str(out), "--iterations", "3"]
+    train += ["--set", "val_every=3", "--set", "val_tasks=32"]
+    env = dict(run_env(), TORCH_ELASTIC_SHUTDOWN_TIMEOUT="300")
+    log = (tmp_path / "stderr.txt").open("w")  # a file, not a pipe: a full pipe would stall the run
+    proc = subprocess.Popen(
+        [*launch, "--master-port", str(free_port()), *train], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log
+    )
+    try:
+        wait_for_iteration(proc, out, 1)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        log.close()
+    err = (tmp_path / "stderr.txt").read_text()
+    assert proc.returncode != 0, err[-3000:]
+    stops = [line for line in err.splitlines() if line.startswith("clue: stopped by SIGTERM: ")]
+    assert len(stops) == 2 and "--resume" in stops[0], err[-3000:]  # both ranks, each one line
+    assert "Connection closed" not in err and "[rank1]: Traceback" not in err, err[-3000:]
+    done_before = max(r["iteration"] for r in metrics(out))
+    assert 1 <= done_before < 3
+    assert (out / "latest").resolve().name == f"iter-{done_before:06d}", "metrics.jsonl ends at the checkpoint"
+    cmd = [*launch, "--master-port", str(free_port()), *train, "--resume"]
+    again = subprocess.run(cmd, cwd=ROOT, env=run_env(), capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0, again.stderr[-3000:] + again.stdout[-2000:]
     assert_equals_one_process(metrics(out), reference)
