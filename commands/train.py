@@ -30,9 +30,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         verbose=args.verbose,
     )
     summary = trainer.run(request)
-    val = f", val_reward {summary['val_reward']:.4f}" if summary.get("val_reward") is not None else ""
     if summary and os.environ.get("RANK", "0") == "0":  # under torchrun, the first rank reports
-        print(f"iteration {summary['iteration']}: mean_reward {summary['mean_reward']:.4f}{val}; wrote {args.out}")
+        # GRPO's last iteration reports its rewards; a supervised one (sft) its losses
+        names = ("mean_reward", "val_reward") if "mean_reward" in summary else ("loss", "val_loss")
+        figures = [f"{name} {summary[name]:.4f}" for name in names if isinstance(summary.get(name), int | float)]
+        print(f"iteration {summary.get('iteration')}: {', '.join(figures)}; wrote {args.out}")
     return 0
 
 

@@ -1,5 +1,6 @@
 """GRPO: the math as plain tensor code (samples, advantages, packing, masks, loss) and the ``clue train``
-recipe on it (``trainers.grpo``; torchtune only behind ``trainers.tune``).
+recipe on it (``trainers.grpo``; torchtune only behind ``trainers.tune``); supervised fine-tuning on
+``clue eval`` episodes on the same parts (``trainers.sft``: ``clue train --trainer sft``).
 
 The math modules import neither vLLM nor torchtune, so any trainer plugin can build on them::
 
@@ -68,6 +69,27 @@ _EXPORTS = {
     "token_logprobs": "trainers.loss",
     "token_logprobs_and_entropy": "trainers.loss",
     "trainers": "trainers.spec",
+    "SFTConfig": "trainers.sft_config",
+    "SFTData": "trainers.sft_steps",
+    "SFTDisplay": "trainers.display",
+    "SFTError": "trainers.sft",
+    "SFTRecipe": "trainers.sft",
+    "Settings": "trainers.config",
+    "Trace": "trainers.traces",
+    "TraceError": "trainers.traces",
+    "TraceFilter": "trainers.traces",
+    "TraceSet": "trainers.traces",
+    "TraceSplit": "trainers.traces",
+    "as_model_text": "trainers.sft_data",
+    "mean_token_loss": "trainers.sft_steps",
+    "prepare_data": "trainers.sft_steps",
+    "read_traces": "trainers.traces",
+    "select": "trainers.traces",
+    "sft_loss": "trainers.sft_steps",
+    "sft_samples": "trainers.sft_data",
+    "sft_step": "trainers.sft_steps",
+    "step_indices": "trainers.sft_steps",
+    "trace_sample": "trainers.sft_data",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -46,8 +46,70 @@ def setting(default: Any = dataclasses.MISSING, *, help: str, default_factory: A
     return field(default=default, default_factory=default_factory, metadata={"help": help})
 
 
+class Settings:
+    """What every trainer's settings dataclass shares (``GRPOConfig``, ``trainers.sft_config.SFTConfig``):
+    reading a flat mapping, a TOML/YAML file and ``--set FIELD=VALUE`` overrides (parsed by the field's
+    type), ``replace``, ``to_dict`` and ``to_toml``. A subclass is a frozen dataclass whose fields are made
+    with :func:`setting`; ``help_command`` is the command that lists them (named in errors)."""
+
+    help_command = "clue train --help-config"
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any], where: str = "config"):
+        """A config from a flat mapping of field -> value (unknown keys are an error naming them)."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"{where}: expected a table of settings, got {type(data).__name__}")
+        unknown = sorted(set(data) - set(cls.field_names()))
+        if unknown:
+            raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}; see `{cls.help_command}`")
+        try:
+            return cls(**data)
+        except ConfigError as err:
+            raise ConfigError(f"{where}: {err}") from None
+
+    @classmethod
+    def read_file(cls, path: str | Path) -> dict[str, Any]:
+        """The settings a TOML or YAML file holds (not yet a config: presets and overrides go on top)."""
+        return read_settings_file(path)
+
+    @classmethod
+    def parse_override(cls, item: str) -> tuple[str, Any]:
+        """``key=value`` as (field, typed value), e.g. ``learning_rate=1e-5``, ``lora_rank=16``, ``dataset=none``."""
+        key, sep, text = item.partition("=")
+        key, text = key.strip(), text.strip()
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        if not sep or key not in fields:
+            raise ConfigError(f"--set wants FIELD=VALUE with a field of the config, got {item!r}")
+        return key, parse_value(cls, key, text)
+
+    def replace(self, **changes: Any):
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def to_toml(self) -> str:
+        """The config as a TOML file (None values are left out: they are the defaults)."""
+        lines = []
+        tables = []
+        for name, value in self.to_dict().items():
+            if value is None:
+                continue
+            if isinstance(value, dict):
+                tables.append(
+                    f"\n[{name}]\n" + "".join(f"{json.dumps(k)} = {json.dumps(v)}\n" for k, v in value.items())
+                )
+                continue
+            lines.append(f"{name} = {_toml_value(value)}")
+        return "\n".join(lines) + "\n" + "".join(tables)
+
+
 @dataclass(frozen=True)
-class GRPOConfig:
+class GRPOConfig(Settings):
     """The GRPO math's settings. Frozen; ``dataclasses.replace`` makes a changed copy (validated again)."""
 
     epsilon_low: float = setting(
@@ -362,89 +424,40 @@ class GRPOConfig:
                 "advantage is 0 and nothing is learned)",
             )
 
-    # -- files and overrides ---------------------------------------------------------------------
 
-    @classmethod
-    def field_names(cls) -> list[str]:
-        return [f.name for f in dataclasses.fields(cls)]
+def read_settings_file(path: str | Path) -> dict[str, Any]:
+    """The settings a TOML (``.toml``) or YAML (``.yaml``/``.yml``) file holds, flat; one-line errors."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"--config {path}: cannot read it: {err.strerror or err}") from None
+    try:
+        if path.suffix == ".toml":
+            import tomllib
 
-    @classmethod
-    def from_mapping(cls, data: dict[str, Any], where: str = "config") -> GRPOConfig:
-        """A config from a flat mapping of field -> value (unknown keys are an error naming them)."""
-        if not isinstance(data, dict):
-            raise ConfigError(f"{where}: expected a table of settings, got {type(data).__name__}")
-        unknown = sorted(set(data) - set(cls.field_names()))
-        if unknown:
-            raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}; see `clue train --help-config`")
-        try:
-            return cls(**data)
-        except ConfigError as err:
-            raise ConfigError(f"{where}: {err}") from None
+            data = tomllib.loads(text)
+        elif path.suffix in (".yaml", ".yml"):
+            import yaml
 
-    @classmethod
-    def read_file(cls, path: str | Path) -> dict[str, Any]:
-        """The settings a TOML or YAML file holds (not yet a config: presets and overrides go on top)."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise ConfigError(f"--config {path}: cannot read it: {err.strerror or err}") from None
-        try:
-            if path.suffix == ".toml":
-                import tomllib
-
-                data = tomllib.loads(text)
-            elif path.suffix in (".yaml", ".yml"):
-                import yaml
-
-                data = yaml.safe_load(text) or {}
-            else:
-                raise ConfigError(f"--config {path}: use a .toml or .yaml file")
-        except ConfigError:
-            raise
-        except Exception as err:  # tomllib.TOMLDecodeError, yaml.YAMLError: a syntax error in the file
-            raise ConfigError(
-                f"--config {path}: not valid {path.suffix[1:].upper()}: {' '.join(str(err).split())}"
-            ) from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"--config {path}: expected a table of settings")
-        return data
-
-    @classmethod
-    def parse_override(cls, item: str) -> tuple[str, Any]:
-        """``key=value`` as (field, typed value), e.g. ``learning_rate=1e-5``, ``lora_rank=16``, ``dataset=none``."""
-        key, sep, text = item.partition("=")
-        key, text = key.strip(), text.strip()
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        if not sep or key not in fields:
-            raise ConfigError(f"--set wants FIELD=VALUE with a field of the config, got {item!r}")
-        return key, _parse_value(key, text)
-
-    def replace(self, **changes: Any) -> GRPOConfig:
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-
-    def to_toml(self) -> str:
-        """The config as a TOML file (None values are left out: they are the defaults)."""
-        lines = []
-        tables = []
-        for name, value in self.to_dict().items():
-            if value is None:
-                continue
-            if isinstance(value, dict):
-                tables.append(
-                    f"\n[{name}]\n" + "".join(f"{json.dumps(k)} = {json.dumps(v)}\n" for k, v in value.items())
-                )
-                continue
-            lines.append(f"{name} = {_toml_value(value)}")
-        return "\n".join(lines) + "\n" + "".join(tables)
+            data = yaml.safe_load(text) or {}
+        else:
+            raise ConfigError(f"--config {path}: use a .toml or .yaml file")
+    except ConfigError:
+        raise
+    except Exception as err:  # tomllib.TOMLDecodeError, yaml.YAMLError: a syntax error in the file
+        raise ConfigError(
+            f"--config {path}: not valid {path.suffix[1:].upper()}: {' '.join(str(err).split())}"
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"--config {path}: expected a table of settings")
+    return data
 
 
-def describe_settings() -> str:
-    """Every setting with its default and description (``clue train --help-config``)."""
-    defaults = GRPOConfig()
+def describe_settings(cls: type | None = None) -> str:
+    """Every setting of ``cls`` (default :class:`GRPOConfig`) with its default and description
+    (``clue train --help-config``)."""
+    defaults = (cls or GRPOConfig)()
     return "\n".join(
         f"{f.name} = {getattr(defaults, f.name)!r}\n    " + f.metadata.get("help", "").replace("\n", "\n    ")
         for f in dataclasses.fields(defaults)
@@ -495,8 +508,9 @@ def _toml_value(value: Any) -> str:
     return json.dumps(value)
 
 
-def _parse_value(key: str, text: str) -> Any:
-    hint = typing.get_type_hints(GRPOConfig)[key]
+def parse_value(cls: type, key: str, text: str) -> Any:
+    """``text`` as the type of field ``key`` of the settings dataclass ``cls`` (``none`` for an optional one)."""
+    hint = typing.get_type_hints(cls)[key]
     args = typing.get_args(hint)
     optional = type(None) in args
     if optional and text.lower() in ("none", "null", ""):

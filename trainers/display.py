@@ -1,5 +1,6 @@
 """The live display of ``clue train``: a bar over the iterations with the phase, the reward, the
-validation reward, training tokens/s and the time, and one printed line per finished iteration."""
+validation reward, training tokens/s and the time, and one printed line per finished iteration
+(:class:`TrainDisplay`; :class:`SFTDisplay` shows the training and validation loss instead)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,81 @@ class TrainDisplay:
 
     def note(self, text: str) -> None:
         """A line of its own in the log (the curriculum meeting the end of its scale, ...)."""
+        if self._progress is None:
+            self._start(0)
+        self._progress.console.print(text, highlight=False, soft_wrap=True)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+class SFTDisplay:
+    """Rank 0's view of a ``clue train --trainer sft`` run: a bar over the iterations with the phase, the
+    training loss, the validation loss, trained tokens/s and the time, and one printed line per iteration.
+    ``iterations`` may be set after construction (the recipe knows it once the data are read)."""
+
+    def __init__(self, iterations: int | None = None, console: Console | None = None):
+        self.iterations = iterations
+        self.console = console or Console(stderr=True)
+        self._progress: Progress | None = None
+        self._task = None
+
+    def _start(self, done: int) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(bar_width=24),
+            MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]}"),
+            TextColumn("val {task.fields[val]}"),
+            TextColumn("{task.fields[tps]} tok/s"),
+            TimeElapsedColumn(),
+            console=self.console,
+        )
+        self._progress.start()
+        self._task = self._progress.add_task(
+            "starting", total=self.iterations, completed=done, loss="-", val="-", tps="-"
+        )
+
+    def phase(self, iteration: int, phase: str, history: list[dict[str, Any]]) -> None:
+        if self._progress is None:
+            self._start(max(0, iteration))
+            for record in history:
+                self._fields(record)
+        where = "start" if iteration < 0 else f"iteration {iteration + 1}"
+        self._progress.update(self._task, description=f"{where}: {phase}")
+
+    def _fields(self, record: dict[str, Any]) -> None:
+        changes: dict[str, Any] = {}
+        if record.get("val_loss") is not None:
+            changes["val"] = f"{record['val_loss']:.4f}"
+        if record.get("loss") is not None:  # iteration 0: the starting model's validation only
+            changes.update(
+                completed=record["iteration"],
+                loss=f"{record['loss']:.4f}",
+                tps=f"{record.get('trained_tokens_per_s') or 0.0:,.0f}",
+            )
+        self._progress.update(self._task, **changes)
+
+    def iteration_done(self, record: dict[str, Any]) -> None:
+        if self._progress is None:
+            self._start(max(0, record["iteration"] - 1))
+        self._fields(record)
+        if record.get("loss") is None:
+            self._progress.console.print(f"start: val_loss {record['val_loss']:.4f}", highlight=False)
+            return
+        val = f" val_loss {record['val_loss']:.4f}" if record.get("val_loss") is not None else ""
+        self._progress.console.print(
+            f"iteration {record['iteration']} (epoch {record['epoch']:.2f}): loss {record['loss']:.4f}{val} "
+            f"{record['samples']} traces {record['tokens_trained']} tok, grad norm {record['grad_norm']:.3f}, "
+            f"lr {record['lr']:.2e}, {record['seconds']:.1f}s ({record.get('trained_tokens_per_s') or 0:,.0f} tok/s)",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    def note(self, text: str) -> None:
+        """A line of its own in the log (what the data gave, ...)."""
         if self._progress is None:
             self._start(0)
         self._progress.console.print(text, highlight=False, soft_wrap=True)

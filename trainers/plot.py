@@ -1,7 +1,9 @@
 """The curves of a training run (``clue plot DIR``, and the end of every run), as PNGs beside
 ``metrics.jsonl``: reward and validation reward over iterations (``reward.png``), the mean answer
 length (``answer_length.png``), and where the puzzles came from on the difficulty scale beside the
-pass rate and the share of groups with nothing to learn from (``difficulty.png``)."""
+pass rate and the share of groups with nothing to learn from (``difficulty.png``). A supervised run
+(``clue train --trainer sft``: a ``loss`` and no ``mean_reward``) gets its training and validation
+loss over iterations instead (``loss.png``)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ def plot_run(out_dir: str | Path) -> list[Path]:
     if not metrics:
         raise RunDirError(f"{run.metrics_file}: no iterations recorded yet (is {out_dir} a `clue train --out` folder?)")
     trained = [m for m in metrics if m.get("mean_reward") is not None]  # iteration 0: validation only
+    if not trained and any(m.get("loss") is not None for m in metrics):
+        return [_plot_loss(metrics, Path(out_dir), plt)]
     it = [m["iteration"] for m in trained]
     written = []
 
@@ -83,3 +87,23 @@ def plot_run(out_dir: str | Path) -> list[Path]:
         plt.close(fig)
         written.append(path)
     return written
+
+
+def _plot_loss(metrics: list[dict], out_dir: Path, plt) -> Path:
+    """``loss.png``: a supervised run's training loss per iteration and its validation loss."""
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=120)
+    trained = [(m["iteration"], m["loss"]) for m in metrics if m.get("loss") is not None]
+    ax.plot(*zip(*trained), label="training loss (mean per trained token)", color="tab:blue")
+    val = [(m["iteration"], m["val_loss"]) for m in metrics if m.get("val_loss") is not None]
+    if val:
+        ax.plot(*zip(*val), "o-", label="validation loss (held-out puzzles)", color="tab:orange")
+    ax.set_xlabel("iteration (optimizer step)")
+    ax.set_ylabel("cross-entropy (nats per token)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper right")
+    ax.set_title(f"clue train --trainer sft: {out_dir.name}")
+    fig.tight_layout()
+    path = out_dir / "loss.png"
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -26,8 +26,14 @@ def run_env() -> dict[str, str]:
     return env
 
 
-def train(out: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "cli", "train", "--agent", "tiny", "--out", str(out), *args]
+def train_cmd(out: Path, args: tuple[str, ...], trainer: str = "grpo") -> list[str]:
+    """`clue train --agent tiny --out OUT ARGS` (with ``--trainer TRAINER`` unless it is the default, grpo)."""
+    chosen = [] if trainer == "grpo" else ["--trainer", trainer]
+    return [sys.executable, "-m", "cli", "train", *chosen, "--agent", "tiny", "--out", str(out), *args]
+
+
+def train(out: Path, *args: str, timeout: float = 900, trainer: str = "grpo") -> subprocess.CompletedProcess:
+    cmd = train_cmd(out, args, trainer)
     proc = subprocess.run(cmd, cwd=ROOT, env=run_env(), capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-2000:]
     return proc
@@ -43,9 +49,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(out: Path, *args: str, stderr=subprocess.DEVNULL, new_session: bool = False) -> subprocess.Popen:
+def start(
+    out: Path, *args: str, stderr=subprocess.DEVNULL, new_session: bool = False, trainer: str = "grpo"
+) -> subprocess.Popen:
     """`clue train --agent tiny --out OUT ARGS` started in the background (stdout discarded)."""
-    cmd = [sys.executable, "-m", "cli", "train", "--agent", "tiny", "--out", str(out), *args]
+    cmd = train_cmd(out, args, trainer)
     return subprocess.Popen(
         cmd, cwd=ROOT, env=run_env(), stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=new_session
     )
@@ -61,10 +69,10 @@ def wait_for_iteration(proc: subprocess.Popen, out: Path, iteration: int, timeou
     assert proc.poll() is None, f"the run ended (or never reached iteration {iteration}) before it could be stopped"
 
 
-def kill_9_at(out: Path, args: tuple[str, ...], iteration: int) -> int:
+def kill_9_at(out: Path, args: tuple[str, ...], iteration: int, trainer: str = "grpo") -> int:
     """Start the run, kill -9 its whole process group once ``iteration`` is recorded; the last
     iteration metrics.jsonl holds then."""
-    proc = start(out, *args, new_session=True)
+    proc = start(out, *args, new_session=True, trainer=trainer)
     try:
         wait_for_iteration(proc, out, iteration)
         os.killpg(proc.pid, signal.SIGKILL)
