@@ -87,3 +87,22 @@ def clue_train(
         raise SystemExit(f"[{name}] clue train failed:\n{proc.stderr[-3000:]}")
     rows = [json.loads(line) for line in (Path(out) / "metrics.jsonl").read_text().splitlines() if line.strip()]
     return rows, wall
+
+
+def clue(name: str, args: list[str], env: dict[str, str] | None = None) -> tuple[str, float]:
+    """`clue ARGS` (any subcommand) in a fresh process from the repository root; its stdout and its wall
+    seconds (a failed command ends the benchmark with its stderr)."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    cmd = [sys.executable, "-m", "cli", *args]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]), **(env or {}))
+    ERR.print(f"[{name}] clue {shlex.join(args)}")
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"[{name}] clue {args[0]} failed:\n{proc.stderr[-3000:]}")
+    ERR.print(f"[{name}] {wall:.0f} s: {proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ''}")
+    return proc.stdout, wall

@@ -23,6 +23,8 @@ LONGEST_FIRST = (
     "tests/trainers/test_train_resume.py",
     "tests/trainers/test_train_cpu.py",
     "tests/trainers/test_train_distributed.py",
+    "tests/trainers/test_train_pipelined.py",
+    "tests/trainers/test_train_sft.py",
     "tests/trainers/test_curriculum_cpu.py",
     "tests/clue_env/test_uniqueness.py",
     "tests/agents/test_solver_investigation.py",

@@ -168,6 +168,9 @@ class GRPORecipe:
         )
         if state is not None:
             self._restore(state)
+        elif self.resume and self.procs.main:  # stopped before its first checkpoint: it starts over
+            self.run_dir.keep_metrics_until(-1, None)
+            shutil.rmtree(self.out_dir / "val", ignore_errors=True)
         if self.procs.main:
             self.run_dir.write_config(c.to_toml())
             self.source = PuzzleSource(c)

@@ -33,6 +33,17 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path, reference):
     assert (out / "latest").resolve().name == "iter-000006"
 
 
+def test_resume_of_a_run_killed_before_its_first_checkpoint_starts_over(tmp_path, reference):
+    out = tmp_path / "run"
+    kill_9_at(out, (*SHORT, "--set", "save_every=5"), 1)  # the first checkpoint: iteration 3's validation
+    train(out, "--resume", *SHORT, "--set", "save_every=5")
+    rows = metrics(out)
+    assert [r["iteration"] for r in rows] == list(range(7)), "iteration 0 (or another) written twice"
+    for got, want in zip(rows, reference):
+        assert got.get("val_reward") == pytest.approx(want.get("val_reward"), abs=1e-9), got["iteration"]
+        assert got.get("mean_reward") == pytest.approx(want.get("mean_reward"), abs=1e-9), got["iteration"]
+
+
 def test_the_synchronous_run_samples_with_the_weights_it_trains(reference):
     """max_off_policy_steps = 0 (the default): no rollout is older than the weights it trains, and the
     engine-vs-trainer logprob mismatch, logged every iteration, is vLLM's numerics only."""
