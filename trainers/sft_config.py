@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from trainers.config import DTYPES, LR_SCHEDULES, ConfigError, Settings, describe_settings, setting
@@ -244,6 +245,8 @@ def resolve_config(request: TrainRequest) -> SFTConfig:
         saved = SFTConfig.from_mapping(SFTConfig.read_file(saved_file), str(saved_file))
         asked = dict(SFTConfig.read_file(request.config_file)) if request.config_file else {}
         asked.update(overrides)
+        if "data" in asked:
+            asked["data"] = absolute_sources(asked["data"])
         if request.agent != saved.agent:
             asked["agent"] = request.agent
         unknown = sorted(set(asked) - set(SFTConfig.field_names()))
@@ -267,4 +270,14 @@ def resolve_config(request: TrainRequest) -> SFTConfig:
     if request.config_file:
         settings.update(SFTConfig.read_file(request.config_file))
     settings.update(overrides)
+    if "data" in settings:
+        settings["data"] = absolute_sources(settings["data"])
     return SFTConfig.from_mapping(settings, str(request.config_file or "settings"))
+
+
+def absolute_sources(data: Any) -> Any:
+    """``data``'s sources as absolute paths (the run's config.toml then resumes from any directory);
+    anything not a string is left for the settings' own check."""
+    if not isinstance(data, str):
+        return data
+    return ",".join(str(Path(s.strip()).absolute()) for s in data.split(",") if s.strip())

@@ -130,3 +130,12 @@ def test_resume_keeps_the_runs_settings(tmp_path):
         resolve_config(TrainRequest("tiny", out, resume=True, overrides=("best_of=3",)))
     assert "\n" not in str(err.value)
     assert set(RESUMABLE_CHANGES) == {"iterations", "epochs", "val_every", "save_every", "report_to"}
+
+
+def test_data_paths_are_kept_absolute_so_a_resume_works_from_any_directory(tmp_path, monkeypatch):
+    from trainers.sft_config import resolve_config
+    from trainers.spec import TrainRequest
+
+    monkeypatch.chdir(tmp_path)
+    c = resolve_config(TrainRequest("tiny", tmp_path / "run", overrides=("data=evals/a, evals/b/results.jsonl",)))
+    assert c.sources == [str(tmp_path / "evals" / "a"), str(tmp_path / "evals" / "b" / "results.jsonl")]
