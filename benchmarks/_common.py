@@ -98,11 +98,12 @@ def clue(name: str, args: list[str], env: dict[str, str] | None = None) -> tuple
     root = Path(__file__).resolve().parents[1]
     cmd = [sys.executable, "-m", "cli", *args]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]), **(env or {}))
-    ERR.print(f"[{name}] clue {shlex.join(args)}")
+    ERR.print(f"[{name}] clue {shlex.join(args)}", markup=False, highlight=False)
     started = time.perf_counter()
     proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"[{name}] clue {args[0]} failed:\n{proc.stderr[-3000:]}")
-    ERR.print(f"[{name}] {wall:.0f} s: {proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ''}")
+    last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    ERR.print(f"[{name}] {wall:.0f} s: {last}", markup=False, highlight=False)
     return proc.stdout, wall

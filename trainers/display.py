@@ -10,10 +10,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 
-class TrainDisplay:
-    """Rank 0's view of a run; started at the first update, stopped by :meth:`close`."""
+class RunDisplay:
+    """Rank 0's view of a run, started at the first update and stopped by :meth:`close`: a bar over the
+    iterations with the phase, :attr:`METRIC` (the run's own figure), the validation figure, trained
+    tokens/s and the time. Subclasses say how a metrics line fills the bar (:meth:`_fields`) and how it
+    is printed (:meth:`iteration_done`)."""
 
-    def __init__(self, iterations: int, console: Console | None = None):
+    METRIC = "reward"
+
+    def __init__(self, iterations: int | None = None, console: Console | None = None):
         self.iterations = iterations
         self.console = console or Console(stderr=True)
         self._progress: Progress | None = None
@@ -24,16 +29,19 @@ class TrainDisplay:
             TextColumn("[bold]{task.description}"),
             BarColumn(bar_width=24),
             MofNCompleteColumn(),
-            TextColumn("reward {task.fields[reward]}"),
+            TextColumn(f"{self.METRIC} {{task.fields[{self.METRIC}]}}"),
             TextColumn("val {task.fields[val]}"),
             TextColumn("{task.fields[tps]} tok/s"),
             TimeElapsedColumn(),
             console=self.console,
         )
         self._progress.start()
-        self._task = self._progress.add_task(
-            "starting", total=self.iterations, completed=done, reward="-", val="-", tps="-"
-        )
+        fields = {self.METRIC: "-", "val": "-", "tps": "-"}
+        self._task = self._progress.add_task("starting", total=self.iterations, completed=done, **fields)
+
+    def _started(self, done: int) -> None:
+        if self._progress is None:
+            self._start(done)
 
     def phase(self, iteration: int, phase: str, history: list[dict[str, Any]]) -> None:
         if self._progress is None:
@@ -42,6 +50,26 @@ class TrainDisplay:
                 self._fields(record)
         where = "start" if iteration < 0 else f"iteration {iteration + 1}"
         self._progress.update(self._task, description=f"{where}: {phase}")
+
+    def _fields(self, record: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def iteration_done(self, record: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def note(self, text: str) -> None:
+        """A line of its own in the log (the curriculum meeting the end of its scale, what the data gave, ...)."""
+        self._started(0)
+        self._progress.console.print(text, highlight=False, soft_wrap=True)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+class TrainDisplay(RunDisplay):
+    """A GRPO run: the mean reward and the validation reward."""
 
     def _fields(self, record: dict[str, Any]) -> None:
         if record.get("mean_reward") is None:  # iteration 0: the starting model's validation only
@@ -55,8 +83,7 @@ class TrainDisplay:
         self._progress.update(self._task, completed=record["iteration"], **changes)
 
     def iteration_done(self, record: dict[str, Any]) -> None:
-        if self._progress is None:
-            self._start(max(0, record["iteration"] - 1))
+        self._started(max(0, record["iteration"] - 1))
         self._fields(record)
         if record.get("mean_reward") is None:
             self._progress.console.print(f"start: val {record['val_reward']:.3f}", highlight=False)
@@ -76,52 +103,12 @@ class TrainDisplay:
             soft_wrap=True,
         )
 
-    def note(self, text: str) -> None:
-        """A line of its own in the log (the curriculum meeting the end of its scale, ...)."""
-        if self._progress is None:
-            self._start(0)
-        self._progress.console.print(text, highlight=False, soft_wrap=True)
 
-    def close(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
+class SFTDisplay(RunDisplay):
+    """A ``clue train --trainer sft`` run: the training loss and the validation loss. ``iterations`` may be
+    set after construction (the recipe knows it once the data are read)."""
 
-
-class SFTDisplay:
-    """Rank 0's view of a ``clue train --trainer sft`` run: a bar over the iterations with the phase, the
-    training loss, the validation loss, trained tokens/s and the time, and one printed line per iteration.
-    ``iterations`` may be set after construction (the recipe knows it once the data are read)."""
-
-    def __init__(self, iterations: int | None = None, console: Console | None = None):
-        self.iterations = iterations
-        self.console = console or Console(stderr=True)
-        self._progress: Progress | None = None
-        self._task = None
-
-    def _start(self, done: int) -> None:
-        self._progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(bar_width=24),
-            MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]}"),
-            TextColumn("val {task.fields[val]}"),
-            TextColumn("{task.fields[tps]} tok/s"),
-            TimeElapsedColumn(),
-            console=self.console,
-        )
-        self._progress.start()
-        self._task = self._progress.add_task(
-            "starting", total=self.iterations, completed=done, loss="-", val="-", tps="-"
-        )
-
-    def phase(self, iteration: int, phase: str, history: list[dict[str, Any]]) -> None:
-        if self._progress is None:
-            self._start(max(0, iteration))
-            for record in history:
-                self._fields(record)
-        where = "start" if iteration < 0 else f"iteration {iteration + 1}"
-        self._progress.update(self._task, description=f"{where}: {phase}")
+    METRIC = "loss"
 
     def _fields(self, record: dict[str, Any]) -> None:
         changes: dict[str, Any] = {}
@@ -136,8 +123,7 @@ class SFTDisplay:
         self._progress.update(self._task, **changes)
 
     def iteration_done(self, record: dict[str, Any]) -> None:
-        if self._progress is None:
-            self._start(max(0, record["iteration"] - 1))
+        self._started(max(0, record["iteration"] - 1))
         self._fields(record)
         if record.get("loss") is None:
             self._progress.console.print(f"start: val_loss {record['val_loss']:.4f}", highlight=False)
@@ -150,14 +136,3 @@ class SFTDisplay:
             highlight=False,
             soft_wrap=True,
         )
-
-    def note(self, text: str) -> None:
-        """A line of its own in the log (what the data gave, ...)."""
-        if self._progress is None:
-            self._start(0)
-        self._progress.console.print(text, highlight=False, soft_wrap=True)
-
-    def close(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None

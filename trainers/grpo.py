@@ -48,7 +48,7 @@ from trainers.pipeline import RolloutPipeline
 from trainers.processes import Processes, broadcast, start_processes
 from trainers.puzzle_source import TRAIN_SEED_RANGE, PuzzleSource, check_puzzle_settings, train_seed
 from trainers.rollouts import RolloutError, collect
-from trainers.run_dir import CONFIG, STATE, RunDir, RunDirError, verify_checkpoint
+from trainers.run_dir import CONFIG, STATE, RunDir, RunDirError
 from trainers.scoring import ScoredBatch, no_signal_note
 from trainers.spec import TrainRequest
 from trainers.startup import (
@@ -63,6 +63,15 @@ from trainers.steps import StepError, split_steps, train_iteration
 from trainers.stopping import SafeStop, StopRequested
 from trainers.throughput import FlopModel, mfu, peak_tflops, per_second
 from trainers.trackers import Trackers, check_trackers
+from trainers.trainer_state import (
+    adapter_state,
+    load_latest,
+    restore_training,
+    resume_hint,
+    trainer_state,
+    training_device,
+    training_dtype,
+)
 from trainers.validation import Validation, check_ladder, load_validation, validate
 from trainers.weight_sync import WeightSync
 
@@ -114,12 +123,10 @@ class GRPORecipe:
         self.procs = start_processes()
         self.base_dir = base_weights(c)
         check_context(c, self.base_dir)
-        self.device = self._device()
+        self.device = training_device(self.procs.local_rank)
         self.engine_options = engine_options(c, self.device, self.procs.world_size)
         self.run_dir = RunDir(self.out_dir, resume=self.resume, writer=self.procs.main)
-        self.dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}.get(
-            c.dtype, torch.bfloat16 if self.device.type == "cuda" else torch.float32
-        )
+        self.dtype = training_dtype(c.dtype, self.device)
         state = self._saved_state() if self.resume else None
         start_dir = Path(state["checkpoint"]) if state else self.base_dir
         if self.procs.main:  # first: an engine in this process seeds the global generators itself
@@ -178,12 +185,6 @@ class GRPORecipe:
             self.validation = load_validation(c, self.val_levels)
             first = self.start_iteration + 1 if state is not None else 0  # a resumed run redoes what follows
             self.trackers = Trackers(tracker_list, self.out_dir, c.to_dict(), c.to_toml(), first_step=first)
-
-    def _device(self):
-        if torch.cuda.is_available():
-            torch.cuda.set_device(self.procs.local_rank)
-            return torch.device("cuda", self.procs.local_rank)
-        return torch.device("cpu")
 
     def _start_engine(self, weights_dir: Path) -> VllmAgent:
         c = self.config
@@ -383,50 +384,31 @@ class GRPORecipe:
     def _write_checkpoint(self, iteration: int, staging: Path, record: dict[str, Any], is_best: bool) -> None:
         run_dir = self.run_dir
         self.policy.save_checkpoint(staging)
-        optimizer_state = self._optimizer_state()
+        optimizer_state = self.policy.optimizer_state_dict(self.optimizer)
         if not self.procs.main:
             return
         (staging / STATE).parent.mkdir(parents=True, exist_ok=True)
-        state = {
-            "iteration": iteration,
-            "optimizer": optimizer_state,
-            "rng": {"python": random.getstate(), "torch": torch.get_rng_state()},
-            "best_val": self.best_val,
-            "curriculum": self.curriculum.state_dict() if self.curriculum else None,
-            "record": record,
-            "adapter": self._adapter_state(),
-            "pending_rollouts": self.pipeline.state_dict() if self.pipeline else None,
-        }
+        state = trainer_state(
+            iteration,
+            optimizer_state,
+            self.best_val,
+            record,
+            adapter_state(self.policy, self.config.lora_rank),
+            curriculum=self.curriculum.state_dict() if self.curriculum else None,
+            pending_rollouts=self.pipeline.state_dict() if self.pipeline else None,
+        )
         torch.save(state, staging / STATE)
         (staging / CONFIG).write_text(self.config.to_toml(), encoding="utf-8")
         run_dir.commit(iteration, staging, best=is_best)
 
-    def _optimizer_state(self) -> dict:
-        return self.policy.optimizer_state_dict(self.optimizer)
-
-    def _adapter_state(self) -> dict | None:
-        if not self.config.lora_rank:
-            return None
-        return {k: v.detach().cpu() for k, v in self.policy.model.state_dict().items() if "lora" in k}
-
     def _saved_state(self) -> dict | None:
-        latest = self.run_dir.latest() if self.run_dir else None
-        if latest is None:
-            return None
-        verify_checkpoint(latest)  # a file cut short or damaged: named now, not as a torch or safetensors error
-        state = torch.load(latest / STATE, map_location="cpu", weights_only=False)
-        state["checkpoint"] = str(latest)
-        return state
+        return load_latest(self.run_dir)
 
     def _restore(self, state: dict) -> None:
         self.start_iteration = self.engine_weights = int(state["iteration"])
         self.best_val = state["best_val"]
         self.curriculum.load_state_dict(state.get("curriculum"))
-        if state.get("adapter"):
-            self.policy.model.load_state_dict(state["adapter"], strict=False)
-        self.policy.load_optimizer_state_dict(self.optimizer, state["optimizer"])
-        random.setstate(state["rng"]["python"])
-        torch.set_rng_state(state["rng"]["torch"])
+        restore_training(self.policy, self.optimizer, state)
         if self.pipeline:  # the next iteration's rollouts, sampled before the run stopped
             self.pipeline.load_state_dict(state.get("pending_rollouts"))
         if self.procs.main:
@@ -436,10 +418,7 @@ class GRPORecipe:
                     shutil.rmtree(val_dir, ignore_errors=True)
 
     def _resume_hint(self) -> str:
-        latest = self.run_dir.latest() if self.run_dir else None
-        if latest is None:
-            return "no checkpoint was written yet"
-        return f"the last good checkpoint is {latest} (`clue train --resume --out {self.out_dir}` continues from it)"
+        return resume_hint(self.run_dir, f"clue train --resume --out {self.out_dir}")
 
     # ------------------------------------------------------------------ the loop
 

@@ -39,7 +39,7 @@ import torch.distributed as dist
 
 from trainers.config import ConfigError
 from trainers.processes import Processes, broadcast, start_processes
-from trainers.run_dir import CONFIG, STATE, RunDir, RunDirError, verify_checkpoint
+from trainers.run_dir import CONFIG, STATE, RunDir, RunDirError
 from trainers.sft_config import SFTConfig, resolve_config
 from trainers.sft_steps import (
     SFTData,
@@ -59,6 +59,15 @@ from trainers.stopping import SafeStop, StopRequested
 from trainers.throughput import per_second
 from trainers.traces import TraceError
 from trainers.trackers import Trackers, check_trackers
+from trainers.trainer_state import (
+    adapter_state,
+    load_latest,
+    restore_training,
+    resume_hint,
+    trainer_state,
+    training_device,
+    training_dtype,
+)
 
 __all__ = ["SFTError", "SFTRecipe", "load_tokenizer", "metric_names", "run"]
 
@@ -114,10 +123,8 @@ class SFTRecipe:
         # the lr schedule's length: the run's iterations (``iterations`` = 0 means "from the epochs")
         self.schedule = c.replace(iterations=self.iterations)
         self.run_dir = RunDir(self.out_dir, resume=self.resume, writer=self.procs.main)
-        self.device = self._device()
-        self.dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}.get(
-            c.dtype, torch.bfloat16 if self.device.type == "cuda" else torch.float32
-        )
+        self.device = training_device(self.procs.local_rank)
+        self.dtype = training_dtype(c.dtype, self.device)
         state = self._saved_state() if self.resume else None
         start_dir = Path(state["checkpoint"]) if state else self.base_dir
         random.seed(c.seed)
@@ -182,12 +189,6 @@ class SFTRecipe:
         if isinstance(data, Exception):
             raise data
         return data
-
-    def _device(self) -> torch.device:
-        if torch.cuda.is_available():
-            torch.cuda.set_device(self.procs.local_rank)
-            return torch.device("cuda", self.procs.local_rank)
-        return torch.device("cpu")
 
     # ------------------------------------------------------------------ one iteration
 
@@ -266,37 +267,29 @@ class SFTRecipe:
             return
         epoch, step = data_position(iteration, len(self.data.train), c.samples_per_step)
         (staging / STATE).parent.mkdir(parents=True, exist_ok=True)
-        state = {
-            "iteration": iteration,
-            "optimizer": optimizer_state,
-            "rng": {"python": random.getstate(), "torch": torch.get_rng_state()},
-            "best_val": self.best_val,
-            "record": record,
-            "adapter": self._adapter_state(),
+        state = trainer_state(
+            iteration,
+            optimizer_state,
+            self.best_val,
+            record,
+            adapter_state(self.policy, c.lora_rank),
             # where the next iteration starts in the data (each epoch's order is fixed by seed and epoch)
-            "data": {
+            data={
                 "epoch": epoch,
                 "step": step,
                 "train": len(self.data.train),
                 "val": len(self.data.val),
                 "fingerprint": self.data.fingerprint,
             },
-        }
+        )
         torch.save(state, staging / STATE)
         (staging / CONFIG).write_text(c.to_toml(), encoding="utf-8")
         self.run_dir.commit(iteration, staging, best=is_best)
 
-    def _adapter_state(self) -> dict | None:
-        if not self.config.lora_rank:
-            return None
-        return {k: v.detach().cpu() for k, v in self.policy.model.state_dict().items() if "lora" in k}
-
     def _saved_state(self) -> dict | None:
-        latest = self.run_dir.latest() if self.run_dir else None
-        if latest is None:
+        state = load_latest(self.run_dir)
+        if state is None:
             return None
-        verify_checkpoint(latest)
-        state = torch.load(latest / STATE, map_location="cpu", weights_only=False)
         saved = state.get("data") or {}
         if saved.get("fingerprint") != self.data.fingerprint:
             raise ConfigError(
@@ -304,28 +297,17 @@ class SFTRecipe:
                 f"and {saved.get('val')} held-out traces then, {len(self.data.train)} and {len(self.data.val)} now, "
                 "or other tokens); resume with the same data and filters, or start a new run"
             )
-        state["checkpoint"] = str(latest)
         return state
 
     def _restore(self, state: dict) -> None:
         self.start_iteration = int(state["iteration"])
         self.best_val = state["best_val"]
-        if state.get("adapter"):
-            self.policy.model.load_state_dict(state["adapter"], strict=False)
-        self.policy.load_optimizer_state_dict(self.optimizer, state["optimizer"])
-        random.setstate(state["rng"]["python"])
-        torch.set_rng_state(state["rng"]["torch"])
+        restore_training(self.policy, self.optimizer, state)
         if self.procs.main:
             self.history = self.run_dir.keep_metrics_until(self.start_iteration, state.get("record"))
 
     def _resume_hint(self) -> str:
-        latest = self.run_dir.latest() if self.run_dir else None
-        if latest is None:
-            return "no checkpoint was written yet"
-        return (
-            f"the last good checkpoint is {latest} "
-            f"(`clue train --trainer sft --resume --out {self.out_dir}` continues from it)"
-        )
+        return resume_hint(self.run_dir, f"clue train --trainer sft --resume --out {self.out_dir}")
 
     # ------------------------------------------------------------------ the loop
 

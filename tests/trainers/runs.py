@@ -69,6 +69,20 @@ def wait_for_iteration(proc: subprocess.Popen, out: Path, iteration: int, timeou
     assert proc.poll() is None, f"the run ended (or never reached iteration {iteration}) before it could be stopped"
 
 
+def sigterm_at(proc: subprocess.Popen, out: Path, iteration: int, log) -> str:
+    """Once ``iteration`` is recorded, SIGTERM the run (``proc``, its stderr going to the open file ``log``)
+    and wait for it to stop (killed if it does not within 300 s); its stderr."""
+    try:
+        wait_for_iteration(proc, out, iteration)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        log.close()
+    return Path(log.name).read_text()
+
+
 def kill_9_at(out: Path, args: tuple[str, ...], iteration: int, trainer: str = "grpo") -> int:
     """Start the run, kill -9 its whole process group once ``iteration`` is recorded; the last
     iteration metrics.jsonl holds then."""

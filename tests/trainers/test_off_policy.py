@@ -9,21 +9,10 @@ import math
 import pytest
 import torch
 
-from tests.trainers.tiny import ROW_LEN, grads, per_sample_logprobs, scenario, tiny_qwen2
+from tests.trainers.tiny import ROW_LEN, Policy, grads, per_sample_logprobs, scenario, tiny_qwen2
 from trainers import GRPOConfig
 from trainers.off_policy import CorrectionError, importance_weights, logprob_mismatch
 from trainers.steps import optimizer_step, proximal_logprobs, split_steps, train_iteration
-
-
-class Policy:
-    def __init__(self, model) -> None:
-        self.model = model
-
-    def forward(self, tokens, mask, positions):
-        return self.model(tokens, mask=mask, input_pos=positions)
-
-    def trainable_parameters(self):
-        return [p for p in self.model.parameters() if p.requires_grad]
 
 
 def _rows():

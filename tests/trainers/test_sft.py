@@ -19,7 +19,7 @@ import pytest
 import torch
 
 import cli
-from tests.trainers.tiny import ROW_LEN, grads, per_sample_logprobs, scenario_samples, tiny_qwen2
+from tests.trainers.tiny import ROW_LEN, NaNPolicy, Policy, grads, per_sample_logprobs, scenario_samples, tiny_qwen2
 from trainers import Sample, Segment
 from trainers.config import ConfigError
 from trainers.run_dir import RunDirError
@@ -66,22 +66,6 @@ def reference_ce(model, samples: list[Sample]) -> torch.Tensor:
         total = total - per_sample_logprobs(model, s)[trained].sum()
         tokens += int(trained.sum())
     return total / tokens
-
-
-class Policy:
-    def __init__(self, model) -> None:
-        self.model = model
-
-    def forward(self, tokens, mask, positions):
-        return self.model(tokens, mask=mask, input_pos=positions)
-
-    def trainable_parameters(self):
-        return [p for p in self.model.parameters() if p.requires_grad]
-
-
-class NaNPolicy(Policy):
-    def forward(self, tokens, mask, positions):
-        return super().forward(tokens, mask, positions) * float("nan")
 
 
 def assert_grads_close(got: dict, want: dict) -> None:

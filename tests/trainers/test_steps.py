@@ -9,27 +9,9 @@ import math
 import pytest
 import torch
 
-from tests.trainers.tiny import ROW_LEN, grads, reference_loss, scenario, tiny_qwen2
+from tests.trainers.tiny import ROW_LEN, NaNPolicy, Policy, grads, reference_loss, scenario, tiny_qwen2
 from trainers import GRPOConfig, Sample, Segment, compute_advantages
 from trainers.steps import StepError, lr_factor, optimizer_step, split_steps, train_iteration
-
-
-class Policy:
-    """What the recipe's policy offers the step: forward(tokens, mask, positions), trainable_parameters(), model."""
-
-    def __init__(self, model) -> None:
-        self.model = model
-
-    def forward(self, tokens, mask, positions):
-        return self.model(tokens, mask=mask, input_pos=positions)
-
-    def trainable_parameters(self):
-        return [p for p in self.model.parameters() if p.requires_grad]
-
-
-class NaNPolicy(Policy):
-    def forward(self, tokens, mask, positions):
-        return super().forward(tokens, mask, positions) * float("nan")
 
 
 def sample(reward: float, n: int, group: str = "g") -> Sample:

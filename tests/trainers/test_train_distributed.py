@@ -7,13 +7,12 @@ after which a ``--resume``d torchrun run equals one process.
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 
 import pytest
 
-from tests.trainers.runs import ROOT, free_port, metrics, run_env, wait_for_iteration
+from tests.trainers.runs import ROOT, free_port, metrics, run_env, sigterm_at
 
 pytestmark = pytest.mark.slow
 
@@ -84,15 +83,7 @@ def test_sigterm_to_torchrun_stops_every_rank_at_a_safe_point_and_resume_equals_
     proc = subprocess.Popen(
         [*launch, "--master-port", str(free_port()), *train], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log
     )
-    try:
-        wait_for_iteration(proc, out, 1)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=300)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        log.close()
-    err = (tmp_path / "stderr.txt").read_text()
+    err = sigterm_at(proc, out, 1, log)
     assert proc.returncode != 0, err[-3000:]
     stops = [line for line in err.splitlines() if line.startswith("clue: stopped by SIGTERM: ")]
     assert len(stops) == 2 and "--resume" in stops[0], err[-3000:]  # both ranks, each one line

@@ -6,14 +6,13 @@ loss and validation equal those of a run never interrupted (optimizer, RNG and s
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import time
 
 import pytest
 
-from tests.trainers.runs import ROOT, SHORT, kill_9_at, metrics, run_env, start, train, wait_for_iteration
+from tests.trainers.runs import ROOT, SHORT, kill_9_at, metrics, run_env, sigterm_at, start, train
 
 pytestmark = pytest.mark.slow
 
@@ -58,15 +57,7 @@ def test_sigterm_stops_at_a_safe_point_with_143_and_resume_equals_an_uninterrupt
     out = tmp_path / "run"
     log = (tmp_path / "stderr.txt").open("w")  # a file, not a pipe: a full pipe would stall the run
     proc = start(out, *SHORT, "--set", "save_every=5", stderr=log)
-    try:
-        wait_for_iteration(proc, out, 1)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=300)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        log.close()
-    err = (tmp_path / "stderr.txt").read_text()
+    err = sigterm_at(proc, out, 1, log)
     assert proc.returncode == 143, err[-3000:]
     last = [line for line in err.splitlines() if line.strip()][-1]
     assert last.startswith("clue: stopped by SIGTERM: after iteration ") and "--resume" in last, last

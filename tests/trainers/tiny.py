@@ -43,6 +43,26 @@ def tiny_qwen2(seed: int = 0, dtype: torch.dtype = torch.float64):
     return model.to(dtype)
 
 
+class Policy:
+    """What the recipe's policy offers a training step: forward(tokens, mask, positions), trainable_parameters(), model."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+
+    def forward(self, tokens, mask, positions):
+        return self.model(tokens, mask=mask, input_pos=positions)
+
+    def trainable_parameters(self):
+        return [p for p in self.model.parameters() if p.requires_grad]
+
+
+class NaNPolicy(Policy):
+    """A policy whose logits are all NaN."""
+
+    def forward(self, tokens, mask, positions):
+        return super().forward(tokens, mask, positions) * float("nan")
+
+
 def _ids(rng: random.Random, n: int) -> list[int]:
     return [rng.randrange(VOCAB) for _ in range(n)]
 
